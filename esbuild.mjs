@@ -6,13 +6,14 @@
 //   dist-test/e2e/*.js  the extension-host test suite (the extensionTestsPath contract)
 // Flags: --watch, --production (minified, no test bundle).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const require = createRequire(import.meta.url);
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const common = {
   bundle: true,
@@ -20,6 +21,7 @@ const common = {
   minify: production,
   logLevel: 'warning',
   legalComments: 'none',
+  define: { PERFLENS_VERSION: JSON.stringify(version) },
 };
 const nodeCommon = {
   ...common,

@@ -25,24 +25,21 @@ export function prepareWorkspace(into) {
   return into;
 }
 
-async function main() {
-  if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, stdio: 'inherit' });
-  const suite = path.join(root, 'dist-test', 'e2e', 'index.js');
-  if (!existsSync(suite)) throw new Error(`${suite} is missing: the build did not produce the test bundle`);
-  ensureVsCode();
+/** One VS Code session running the suite; returns its test results. */
+async function runSuite({ suite, trusted }) {
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'perflens-e2e-'));
   const workspace = prepareWorkspace(path.join(runDir, 'workspace'));
   const shots = path.join(runDir, 'shots');
   mkdirSync(shots, { recursive: true });
-  mkdirSync(resultsDir, { recursive: true });
   const resultsFile = path.join(runDir, 'results.json');
   const port = await freePort();
   const t0 = Date.now();
   const server = await startCodeServer({
-    port, smokeDriver: true, runDir: path.join(runDir, 'vscode'),
+    port, smokeDriver: true, runDir: path.join(runDir, 'vscode'), trust: !trusted,
     env: { PERFLENS_E2E_DIR: runDir, PERFLENS_E2E_RESULTS: resultsFile, PERFLENS_E2E_WORKSPACE: workspace },
   });
-  log(`code-server ready on ${server.base} in ${Date.now() - t0} ms`);
+  const label = trusted ? 'trusted workspace' : 'untrusted workspace';
+  log(`${label}: code-server ready on ${server.base} in ${Date.now() - t0} ms`);
   let browser;
   let code = 'not started';
   try {
@@ -56,7 +53,7 @@ async function main() {
     await page.exposeFunction('codeAutomationExit', (exitCode) => finish(exitCode));
     page.on('console', (m) => {
       const text = m.text();
-      if (m.type() === 'error' && !/Failed to load resource|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION_REFUSED/.test(text)) log(`[page] ${text.slice(0, 300)}`);
+      if (m.type() === 'error' && !/Failed to load resource|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION_REFUSED|open-vsx|DataCloneError/.test(text)) log(`[page] ${text.slice(0, 300)}`);
     });
     const poll = setInterval(async () => {
       for (const file of readdirSync(shots).filter((f) => f.endsWith('.request'))) {
@@ -64,42 +61,56 @@ async function main() {
         rmSync(path.join(shots, file));
         try {
           await page.screenshot({ path: path.join(resultsDir, `${name}.png`) });
-          log(`screenshot ${name}.png`);
+          log(`screenshot test-results/${name}.png`);
         } catch (error) {
           log(`screenshot ${name} failed: ${error.message}`);
         }
         writeFileSync(path.join(shots, `${name}.done`), '');
       }
     }, 200);
+    if (process.env.PERFLENS_E2E_DEBUG_SHOT_MS) {
+      setTimeout(() => page.screenshot({ path: path.join(resultsDir, 'e2e-debug.png') }).catch(() => {}), Number(process.env.PERFLENS_E2E_DEBUG_SHOT_MS));
+    }
     await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
     clearInterval(poll);
-    if (code !== 0) await page.screenshot({ path: path.join(resultsDir, 'e2e-final.png') }).catch(() => {});
+    if (code !== 0) await page.screenshot({ path: path.join(resultsDir, `e2e-final-${trusted ? 'trusted' : 'untrusted'}.png`) }).catch(() => {});
   } finally {
     await browser?.close().catch(() => {});
     server.stop();
   }
-  log(`extension tests finished (${code}) in ${Math.round((Date.now() - t0) / 1000)} s`);
+  log(`${label}: extension tests finished (exit ${code}) in ${Math.round((Date.now() - t0) / 1000)} s`);
+  let tests = [];
+  if (existsSync(resultsFile)) {
+    tests = JSON.parse(readFileSync(resultsFile, 'utf8')).tests.map((t) => ({ ...t, name: `[${label}] ${t.name}` }));
+  } else {
+    tests.push({ name: `[${label}] the suite wrote no results (exit ${code})`, status: 'failed', ms: 0, error: server.log().slice(-3000) });
+  }
+  if (code !== 0 && !tests.some((t) => t.status === 'failed')) tests.push({ name: `[${label}] suite exit code`, status: 'failed', ms: 0, error: `exit ${code}` });
+  if (process.env.PERFLENS_E2E_KEEP) log(`kept ${runDir}`);
+  else rmSync(runDir, { recursive: true, force: true });
+  return tests;
+}
+
+async function main() {
+  if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, stdio: 'inherit' });
+  const suite = path.join(root, 'dist-test', 'e2e', 'index.js');
+  if (!existsSync(suite)) throw new Error(`${suite} is missing: the build did not produce the test bundle`);
+  ensureVsCode();
+  mkdirSync(resultsDir, { recursive: true });
+  const tests = [...await runSuite({ suite, trusted: true }), ...await runSuite({ suite, trusted: false })];
   let passed = 0;
   let failed = 0;
   let skipped = 0;
-  if (existsSync(resultsFile)) {
-    const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    for (const t of results.tests) {
-      const mark = t.status === 'passed' ? 'ok  ' : t.status === 'skipped' ? 'skip' : 'FAIL';
-      process.stdout.write(`  ${mark} ${t.name} (${t.ms} ms)${t.error ? `\n       ${t.error.replace(/\n/g, '\n       ')}` : ''}\n`);
-      if (t.status === 'passed') passed++;
-      else if (t.status === 'skipped') skipped++;
-      else failed++;
-    }
-    writeFileSync(path.join(resultsDir, 'e2e.json'), JSON.stringify(results, null, 1));
-  } else {
-    failed++;
-    process.stdout.write(`  FAIL the suite wrote no results (exit ${code})\n${server.log().slice(-3000)}\n`);
+  for (const t of tests) {
+    const mark = t.status === 'passed' ? 'ok  ' : t.status === 'skipped' ? 'skip' : 'FAIL';
+    process.stdout.write(`  ${mark} ${t.name} (${t.ms} ms)${t.error && t.status !== 'passed' ? `\n       ${t.error.replace(/\n/g, '\n       ')}` : ''}\n`);
+    if (t.status === 'passed') passed++;
+    else if (t.status === 'skipped') skipped++;
+    else failed++;
   }
-  if (code !== 0 && failed === 0) failed++;
+  writeFileSync(path.join(resultsDir, 'e2e.json'), JSON.stringify({ tests }, null, 1));
   process.stdout.write(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
-  rmSync(runDir, { recursive: true, force: true });
   process.exitCode = failed > 0 ? 1 : 0;
 }
 

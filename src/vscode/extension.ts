@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): PerfLensApi {
   try {
     return activateWith(context, log);
   } catch (error) {
-    void log.reportError('PerfLens failed to start', error);
+    log.reportError('PerfLens failed to start', error);
     throw error;
   }
 }
@@ -51,7 +51,7 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
       try {
         return await fn(...args);
       } catch (error) {
-        await log.reportError(`PerfLens: ${id} failed`, error);
+        log.reportError(`PerfLens: ${id} failed`, error);
         return undefined;
       }
     });

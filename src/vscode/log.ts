@@ -20,15 +20,19 @@ export class ExtensionLog implements Logger, vscode.Disposable {
 
   show(): void { this.channel.show(true); }
 
-  /** Logs the error with its stack and shows a short notification with "Open Log". */
-  async reportError(summary: string, error?: unknown): Promise<void> {
+  /**
+   * Logs the error with its stack and shows a short notification with "Open Log". Does not wait
+   * for the notification: a command that failed returns at once.
+   */
+  reportError(summary: string, error?: unknown): void {
     if (error instanceof Error) this.channel.error(`${summary}\n${error.stack ?? error.message}`);
     else if (error !== undefined) this.channel.error(`${summary}: ${String(error)}`);
     else this.channel.error(summary);
     const detail = error instanceof Error ? error.message : error === undefined ? '' : String(error);
     const text = detail && !summary.includes(detail) ? `${summary}: ${detail}` : summary;
-    const choice = await vscode.window.showErrorMessage(text, 'Open Log');
-    if (choice === 'Open Log') this.show();
+    void vscode.window.showErrorMessage(text, 'Open Log').then((choice) => {
+      if (choice === 'Open Log') this.show();
+    });
   }
 
   dispose(): void { this.channel.dispose(); }

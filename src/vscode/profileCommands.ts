@@ -61,7 +61,7 @@ export class ProfileCommands {
     try {
       argv = splitCommandLine(text);
     } catch (error) {
-      await this.log.reportError('PerfLens could not read that command line', error);
+      this.log.reportError('PerfLens could not read that command line', error);
       return undefined;
     }
     const [command, ...args] = argv;
@@ -95,7 +95,7 @@ export class ProfileCommands {
       return { report };
     } catch (error) {
       const problem = error instanceof UserFacingError ? error.message : `Could not read ${name}`;
-      await this.log.reportError(problem, error instanceof UserFacingError ? undefined : error);
+      this.log.reportError(problem, error instanceof UserFacingError ? undefined : error);
       return { problem };
     }
   }
@@ -142,7 +142,7 @@ export class ProfileCommands {
       this.terminal.finish(problem ?? `finished in ${formatMs(result.run.wallMs)}`);
       if (problem) this.log.warn(`${title}: ${problem}${result.run.stderrTail ? `\n${result.run.stderrTail}` : ''}`);
       if (!result.report) {
-        await this.log.reportError(problem ? `PerfLens: ${problem}` : `PerfLens: ${title} finished but no process wrote a profile`);
+        this.log.reportError(problem ? `PerfLens: ${problem}` : `PerfLens: ${title} finished but no process wrote a profile`);
         return { result, problem: problem ?? 'no profile' };
       }
       this.show(result.report, title);
@@ -150,7 +150,7 @@ export class ProfileCommands {
       return { result, report: result.report, problem };
     } catch (error) {
       const problem = error instanceof UserFacingError ? error.message : `Profiling ${title} failed`;
-      await this.log.reportError(`PerfLens: ${problem}`, error instanceof UserFacingError ? undefined : error);
+      this.log.reportError(`PerfLens: ${problem}`, error instanceof UserFacingError ? undefined : error);
       return { problem };
     } finally {
       this.running = false;
@@ -181,13 +181,16 @@ export class ProfileCommands {
     }
   }
 
+  /** False, with an explanation (not waited for), when the workspace is not trusted. */
   private async requireTrust(): Promise<boolean> {
     if (vscode.workspace.isTrusted) return true;
-    const choice = await vscode.window.showWarningMessage(
+    this.log.info('Profiling refused: the workspace is not trusted.');
+    void vscode.window.showWarningMessage(
       'PerfLens does not run programs in an untrusted workspace, because profiling executes the workspace\'s code. Trust the workspace to profile; opening saved profiles works without it.',
       'Manage Workspace Trust',
-    );
-    if (choice === 'Manage Workspace Trust') await vscode.commands.executeCommand('workbench.trust.manage');
+    ).then((choice) => {
+      if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
+    });
     return false;
   }
 

@@ -1,6 +1,6 @@
 // The extension-host suite: PerfLens inside a real VS Code, on a copy of examples/.
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PerfLensApi } from '../../src/vscode/extension';
@@ -27,6 +27,10 @@ function hottestUserLine(outcome: ProfileOutcome | undefined) {
   return { report: outcome.report, top };
 }
 
+const trusted = vscode.workspace.isTrusted;
+const trustedTest: typeof test = (name, fn, timeoutMs) => { if (trusted) test(name, fn, timeoutMs); };
+const untrustedTest: typeof test = (name, fn, timeoutMs) => { if (!trusted) test(name, fn, timeoutMs); };
+
 test('activates and registers every command it contributes', async () => {
   const extension = vscode.extensions.getExtension<PerfLensApi>('perflens.perflens');
   assert.ok(extension, 'PerfLens is installed');
@@ -37,7 +41,7 @@ test('activates and registers every command it contributes', async () => {
   for (const { command } of contributed) assert.ok(registered.has(command), `${command} is registered`);
 });
 
-test('profiles the TypeScript example and heats its hottest original .ts line the most', async () => {
+trustedTest('profiles the TypeScript example and heats its hottest original .ts line the most', async () => {
   const main = path.join(workspace(), 'ts-app', 'src', 'main.ts');
   await openEditor(main);
   const outcome = await vscode.commands.executeCommand<ProfileOutcome>('perflens.profileScript', vscode.Uri.file(main));
@@ -78,7 +82,7 @@ test('profiles the TypeScript example and heats its hottest original .ts line th
   assert.ok(await screenshot('decorated-editor') || !process.env.PERFLENS_E2E_DIR, 'the screenshot was taken');
 }, 120_000);
 
-test('decorations follow the code while it is edited', async () => {
+trustedTest('decorations follow the code while it is edited', async () => {
   const geometry = path.join(workspace(), 'ts-app', 'src', 'geometry.ts');
   const editor = await openEditor(geometry);
   const before = api.decorationsFor(editor.document.uri);
@@ -98,7 +102,7 @@ test('decorations follow the code while it is edited', async () => {
   await vscode.commands.executeCommand('workbench.action.files.revert');
 });
 
-test('profiles an npm script whose work happens in a child Node process', async () => {
+trustedTest('profiles an npm script whose work happens in a child Node process', async () => {
   const manifest = vscode.Uri.file(path.join(workspace(), 'package.json'));
   const outcome = await vscode.commands.executeCommand<ProfileOutcome>('perflens.profileNpmScript', manifest, 'render');
   const { report, top } = hottestUserLine(outcome);
@@ -107,7 +111,7 @@ test('profiles an npm script whose work happens in a child Node process', async 
   assert.ok(!report.processes.some((p) => /npm-cli\.js/.test(p.argv.join(' '))), 'npm itself was not profiled');
 }, 120_000);
 
-test('a script that throws: the error is reported and the partial profile shown', async () => {
+trustedTest('a script that throws: the error is reported and the partial profile shown', async () => {
   const file = path.join(workspace(), 'e2e-throws.js');
   writeFileSync(file, "let x = 0;\nconst end = Date.now() + 300;\nwhile (Date.now() < end) x += Math.sqrt(x + 1);\nthrow new Error('boom from e2e');\n");
   const outcome = await vscode.commands.executeCommand<ProfileOutcome>('perflens.profileScript', vscode.Uri.file(file));
@@ -117,7 +121,7 @@ test('a script that throws: the error is reported and the partial profile shown'
   assert.ok(outcome.report && outcome.report.lines.some((l) => l.file === file), 'what was captured is shown');
 }, 60_000);
 
-test('a garbage profile gives an error naming the file and keeps the current profile', async () => {
+trustedTest('a garbage profile gives an error naming the file and keeps the current profile', async () => {
   const current = api.state.report;
   const file = path.join(workspace(), 'garbage.cpuprofile');
   writeFileSync(file, '{"nodes": [1, 2, 3], "samples": "no');
@@ -127,13 +131,38 @@ test('a garbage profile gives an error naming the file and keeps the current pro
   assert.equal(api.state.report, current, 'the profile on screen is unchanged');
 });
 
-test('Clear profile decorations removes every decoration', async () => {
+trustedTest('Clear profile decorations removes every decoration', async () => {
   const editor = await openEditor(path.join(workspace(), 'ts-app', 'src', 'geometry.ts'));
   await vscode.commands.executeCommand('perflens.clearDecorations');
   api.refreshDecorations();
   const snapshot = api.decorationsFor(editor.document.uri)!;
   assert.equal(snapshot.levels.flat().length + snapshot.inline.length, 0);
   assert.equal(api.hotspots.getChildren().length, 0, 'the Hotspots view is empty');
+});
+
+untrustedTest('in an untrusted workspace the profiling commands run nothing', async () => {
+  const marker = path.join(workspace(), 'ran.marker');
+  const script = path.join(workspace(), 'e2e-untrusted.js');
+  writeFileSync(script, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+  const viaScript = await vscode.commands.executeCommand<ProfileOutcome | undefined>('perflens.profileScript', vscode.Uri.file(script));
+  const viaNpm = await vscode.commands.executeCommand<ProfileOutcome | undefined>('perflens.profileNpmScript', vscode.Uri.file(path.join(workspace(), 'package.json')), 'render');
+  const viaCommand = await vscode.commands.executeCommand<ProfileOutcome | undefined>('perflens.profileCommand', `node ${script}`);
+  assert.equal(viaScript, undefined);
+  assert.equal(viaNpm, undefined);
+  assert.equal(viaCommand, undefined);
+  await sleep(1500);
+  assert.equal(existsSync(marker), false, 'the script did not run');
+  assert.equal(api.state.report, undefined, 'no profile was produced');
+});
+
+untrustedTest('in an untrusted workspace a saved profile still opens', async () => {
+  // dist-test/e2e/index.js → the repository's fixtures.
+  const fixture = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'e2e', 'word-stats.cpuprofile');
+  const outcome = await vscode.commands.executeCommand<ProfileOutcome>('perflens.openProfile', vscode.Uri.file(fixture));
+  assert.ok(outcome?.report, `the profile was read (${outcome?.problem ?? ''})`);
+  const top = outcome.report.functions.find((f) => f.kind === 'user');
+  assert.equal(top?.name, 'countWords', 'its hottest function is the known one');
+  assert.ok(api.hotspots.getChildren().length > 0, 'the Hotspots view shows it');
 });
 
 export async function run(): Promise<void> {

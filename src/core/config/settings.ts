@@ -74,7 +74,7 @@ export const SETTINGS_SECTION = 'perflens';
 export function defaultSettings(): Settings {
   const out: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(settingDefinitions) as [SettingKey, SettingDefinition][]) {
-    out[key] = structuredClone(def.default);
+    out[key] = copyJson(def.default);
   }
   return out as Settings;
 }
@@ -91,7 +91,7 @@ export function readSettings(get: (key: SettingKey) => unknown, warn: (message: 
     if (raw === undefined || raw === null) continue;
     const problem = checkValue(def, raw);
     if (problem) warn(`Setting ${SETTINGS_SECTION}.${key} ${problem}; using the default (${JSON.stringify(def.default)}).`);
-    else out[key] = def.type === 'array' || def.type === 'object' ? structuredClone(raw) : raw;
+    else out[key] = copyJson(raw);
   }
   return out as Settings;
 }
@@ -113,6 +113,11 @@ function checkValue(def: SettingDefinition, raw: unknown): string | undefined {
         ? undefined
         : 'must be an object whose values are strings';
   }
+}
+
+/** A plain copy (values from VS Code's configuration are proxies that structuredClone refuses). */
+function copyJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function describe(value: unknown): string {

@@ -1,7 +1,7 @@
 // Builds every bundle PerfLens ships or tests:
 //   dist/extension.js   the VS Code extension (CommonJS, `vscode` external)
 //   dist/cli.js         the `perflens` command line (bin/perflens.js loads it)
-//   dist/agent.js       the capture agent preloaded into profiled Node processes
+//   dist/perflens-agent.js       the capture agent preloaded into profiled Node processes
 //   dist/webview/*.js   browser code of the webviews
 //   dist-test/e2e/*.js  the extension-host test suite (the extensionTestsPath contract)
 // Flags: --watch, --production (minified, no test bundle).
@@ -40,7 +40,7 @@ const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
   // The agent runs inside the user's program: no dependencies, nothing but node: built-ins.
-  { ...nodeCommon, entryPoints: { agent: 'src/core/run/agent.ts' }, outdir: 'dist', sourcemap: false },
+  { ...nodeCommon, entryPoints: { 'perflens-agent': 'src/core/run/agent.ts' }, outdir: 'dist', sourcemap: false },
 ];
 if (webviewEntries.length > 0) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: 'dist/webview', entryNames: '[name]' });

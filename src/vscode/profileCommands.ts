@@ -6,6 +6,7 @@ import { analyzeProfiles } from '../core/profile';
 import type { ProfileReport } from '../core/profile/report';
 import { describeRunProblem, profileProgram, type ProfileSessionResult } from '../core/profileSession';
 import { splitCommandLine } from '../core/commandLine';
+import { AGENT_BUNDLE_NAME } from '../core/profile/codeKind';
 import type { RunTarget } from '../core/run/types';
 import type { ExtensionLog } from './log';
 import type { ProfileState } from './profileState';
@@ -126,7 +127,7 @@ export class ProfileCommands {
               samplingIntervalUs: settings['profile.samplingIntervalMicros'],
               heapProfile: settings['profile.heapProfile'],
               timeoutMs: settings['profile.timeoutSeconds'] > 0 ? settings['profile.timeoutSeconds'] * 1000 : undefined,
-              agentPath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'agent.js').fsPath,
+              agentPath: vscode.Uri.joinPath(this.extensionUri, 'dist', AGENT_BUNDLE_NAME).fsPath,
               signal: abort.signal,
               onOutput: (_stream, text) => this.terminal.write(text),
               workspaceRoot: scope ? workspaceRootFor(scope) : undefined,

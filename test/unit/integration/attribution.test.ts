@@ -1,7 +1,7 @@
 // `perflens profile --json` on programs with one known hot line: the self time must land on it,
 // through tsc source maps, an esbuild bundle, TurboFan inlining across files, and a child process.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copyProgram, ensureBuilt, hotLine, repoRoot, runCli, shareOnLine, type JsonLine } from './cliHarness';
@@ -76,7 +76,5 @@ describe('perflens profile puts the time on the known hot line', () => {
 });
 
 function readLines(file: string): number {
-  return require('node:fs').readFileSync(file, 'utf8').split('\n').length;
+  return readFileSync(file, 'utf8').split('\n').length;
 }
-
-export { writeFileSync };

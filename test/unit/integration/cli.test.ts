@@ -1,5 +1,5 @@
 // The `perflens` command line as a user meets it: output contracts, bad input, time limits, Ctrl-C.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +82,7 @@ describe('perflens profile', () => {
     const dir = scratch({ 'work.js': busyLoop(200) });
     const result = await runCli(['profile', '--out', 'prof', 'work.js'], { cwd: dir });
     expect(result.code).toBe(0);
-    const files = require('node:fs').readdirSync(path.join(dir, 'prof')) as string[];
+    const files = readdirSync(path.join(dir, 'prof'));
     expect(files.some((f) => f.endsWith('.cpuprofile'))).toBe(true);
     expect(files.some((f) => f.endsWith('.heapprofile'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(dir, 'prof', 'report.json'), 'utf8')).version).toBe(1);

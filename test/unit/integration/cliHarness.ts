@@ -1,6 +1,6 @@
 // Runs the built `perflens` CLI (dist/cli.js through bin/perflens.js) as a user would.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -60,7 +60,7 @@ export function shareOnLine(lines: JsonLine[], programDir: string, file: string,
 /** Pids of live processes whose command line mentions `needle` (Linux /proc). */
 export function processesMentioning(needle: string): number[] {
   const out: number[] = [];
-  for (const entry of require('node:fs').readdirSync('/proc') as string[]) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');

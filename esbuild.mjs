@@ -53,6 +53,18 @@ function copyAssets() {
   mkdirSync('dist', { recursive: true });
   // source-map's WebAssembly mappings parser; loaded by src/core/profile/sourceMaps.ts.
   copyFileSync(join(dirname(require.resolve('source-map/package.json')), 'lib', 'mappings.wasm'), 'dist/mappings.wasm');
+  // tree-sitter: the runtime and the grammars, loaded by src/core/detect from dist/grammars.
+  mkdirSync('dist/grammars', { recursive: true });
+  const grammars = [
+    ['web-tree-sitter', 'tree-sitter.wasm'],
+    ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
+    ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
+    ['tree-sitter-typescript', 'tree-sitter-tsx.wasm'],
+    ['tree-sitter-python', 'tree-sitter-python.wasm'],
+  ];
+  for (const [pkg, file] of grammars) {
+    copyFileSync(join('node_modules', pkg, file), join('dist', 'grammars', file));
+  }
 }
 
 copyAssets();

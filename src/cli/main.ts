@@ -5,6 +5,8 @@ import { MemoryLogger, UserFacingError, type Logger } from '../core/log';
 import { analyzeProfiles } from '../core/profile';
 import { describeRunProblem, profileProgram } from '../core/profileSession';
 import { parseProfileArgs, PROFILE_USAGE, UsageError, type ProfileArgs } from './args';
+import { benchCommand } from './bench';
+import { checkCommand } from './check';
 import { reportJson, reportText } from './output';
 
 const USAGE = `perflens — profile Node.js programs and map the time to your source lines
@@ -98,6 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'profile':
         return await profileCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
+      case 'bench':
+        return await benchCommand(rest);
       case '--version':
       case '-v':
         process.stdout.write(`${PERFLENS_VERSION}\n`);

@@ -1,6 +1,6 @@
 // The extension-host suite: PerfLens inside a real VS Code, on a copy of examples/.
 import * as assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PerfLensApi } from '../../src/vscode/extension';
@@ -119,6 +119,53 @@ trustedTest('a script that throws: the error is reported and the partial profile
   assert.match(outcome.problem, /exited with code 1/);
   assert.match(outcome.problem, /boom from e2e/);
   assert.ok(outcome.report && outcome.report.lines.some((l) => l.file === file), 'what was captured is shown');
+}, 60_000);
+
+function liveProcessesUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir) && !readFileSync(`/proc/${entry}/stat`, 'utf8').includes(') Z ')) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+const HANG = "let x = 0;\nfor (;;) x += Math.sqrt(x + 1);\n";
+
+trustedTest('closing the PerfLens terminal cancels the run, ends the program and keeps what was captured', async () => {
+  const file = path.join(workspace(), 'e2e-hang-cancel.js');
+  writeFileSync(file, HANG);
+  const running = vscode.commands.executeCommand<ProfileOutcome>('perflens.profileScript', vscode.Uri.file(file));
+  await waitFor('the program to start', () => liveProcessesUnder(file).length > 0, 20_000);
+  await sleep(800);
+  const terminal = vscode.window.terminals.find((t) => t.name === 'PerfLens');
+  assert.ok(terminal, 'the program runs in the PerfLens terminal');
+  terminal.dispose();
+  const outcome = await running;
+  assert.match(outcome?.problem ?? '', /Cancelled/);
+  assert.ok(outcome?.report?.lines.some((l) => l.file === file && l.line === 2), 'the partial profile shows the busy line');
+  assert.deepEqual(liveProcessesUnder(file), [], 'nothing of the program is left running');
+}, 60_000);
+
+trustedTest('the time limit setting ends a program that hangs', async () => {
+  const file = path.join(workspace(), 'e2e-hang-timeout.js');
+  writeFileSync(file, HANG);
+  const config = vscode.workspace.getConfiguration('perflens');
+  await config.update('profile.timeoutSeconds', 2, vscode.ConfigurationTarget.Workspace);
+  try {
+    const started = Date.now();
+    const outcome = await vscode.commands.executeCommand<ProfileOutcome>('perflens.profileScript', vscode.Uri.file(file));
+    assert.match(outcome?.problem ?? '', /time limit/);
+    assert.ok(Date.now() - started < 20_000, 'it stopped soon after the limit');
+    assert.ok(outcome?.report?.lines.some((l) => l.file === file), 'what was captured is shown');
+    assert.deepEqual(liveProcessesUnder(file), []);
+  } finally {
+    await config.update('profile.timeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+  }
 }, 60_000);
 
 trustedTest('a garbage profile gives an error naming the file and keeps the current profile', async () => {

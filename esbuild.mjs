@@ -1,6 +1,7 @@
 // Builds every bundle PerfLens ships or tests:
 //   dist/extension.js   the VS Code extension (CommonJS, `vscode` external)
 //   dist/cli.js         the `perflens` command line (bin/perflens.js loads it)
+//   dist/analysis-worker.js  profile analysis on a worker thread (the extension host stays responsive)
 //   dist/perflens-agent.js       the capture agent preloaded into profiled Node processes
 //   dist/webview/*.js   browser code of the webviews
 //   dist-test/e2e/*.js  the extension-host test suite (the extensionTestsPath contract)
@@ -30,6 +31,8 @@ const nodeCommon = {
   target: 'node20',
   // esbuild carries a native binary per platform; it is loaded from node_modules at run time.
   external: ['vscode', 'esbuild'],
+  // Tree-sitter queries (src/core/detect/**/*.scm) are bundled as text.
+  loader: { '.scm': 'text' },
 };
 
 const webviewEntries = existsSync('src/webview')
@@ -39,6 +42,7 @@ const webviewEntries = existsSync('src/webview')
 const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  { ...nodeCommon, entryPoints: { 'analysis-worker': 'src/core/profile/analysisWorker.ts' }, outdir: 'dist' },
   // The agent runs inside the user's program: no dependencies, nothing but node: built-ins.
   { ...nodeCommon, entryPoints: { 'perflens-agent': 'src/core/run/agent.ts' }, outdir: 'dist', sourcemap: false },
 ];

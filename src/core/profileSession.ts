@@ -11,13 +11,19 @@ export interface ProfileSessionResult {
 }
 
 /** Runs a program under the capture agent and analyses what every process of it recorded. */
-export async function profileProgram(options: RunOptions & { workspaceRoot?: string; onPhase?: (phase: 'running' | 'analysing') => void }): Promise<ProfileSessionResult> {
+export async function profileProgram(options: RunOptions & {
+  workspaceRoot?: string;
+  onPhase?: (phase: 'running' | 'analysing') => void;
+  /** How to analyse; default in this thread. The extension passes a worker-thread analyser. */
+  analyze?: typeof analyzeProfiles;
+}): Promise<ProfileSessionResult> {
   options.onPhase?.('running');
   const run = await runProfiled(options);
   const sources = processSourcesFromRun(run.processes);
   if (sources.length === 0) return { run };
   options.onPhase?.('analysing');
-  const report = await analyzeProfiles(sources, { log: options.log, workspaceRoot: options.workspaceRoot, wallMs: run.wallMs });
+  const analyze = options.analyze ?? analyzeProfiles;
+  const report = await analyze(sources, { log: options.log, workspaceRoot: options.workspaceRoot, wallMs: run.wallMs });
   return { run, report };
 }
 

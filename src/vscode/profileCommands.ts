@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes, formatMs, formatPercent, shortPath } from '../core/format';
 import { UserFacingError } from '../core/log';
-import { analyzeProfiles } from '../core/profile';
+import { analyzeProfilesInWorker, type AnalyzeOptions, type ProfileSource } from '../core/profile';
 import type { ProfileReport } from '../core/profile/report';
 import { describeRunProblem, profileProgram, type ProfileSessionResult } from '../core/profileSession';
 import { splitCommandLine } from '../core/commandLine';
@@ -83,18 +83,19 @@ export class ProfileCommands {
       ? cpu.map((u, i) => ({ cpuProfilePath: u.fsPath, heapProfilePath: heap[i]?.fsPath }))
       : heap.map((u) => ({ heapProfilePath: u.fsPath }));
     const name = picked.map((u) => path.basename(u.fsPath)).join(', ');
+    const abort = new AbortController();
     try {
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `PerfLens: reading ${name}`, cancellable: true },
         async (_progress, token) => {
-          const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return analyzeProfiles(sources, { log: this.log, workspaceRoot: workspaceRootFor(picked[0]!), signal: abort.signal });
+          return this.analyze(sources, { log: this.log, workspaceRoot: workspaceRootFor(picked[0]!), signal: abort.signal });
         },
       );
       this.show(report, name);
       return { report };
     } catch (error) {
+      if (abort.signal.aborted) return { problem: 'Cancelled.' };
       const problem = error instanceof UserFacingError ? error.message : `Could not read ${name}`;
       this.log.reportError(problem, error instanceof UserFacingError ? undefined : error);
       return { problem };
@@ -132,6 +133,7 @@ export class ProfileCommands {
               onOutput: (_stream, text) => this.terminal.write(text),
               workspaceRoot: scope ? workspaceRootFor(scope) : undefined,
               log: this.log,
+              analyze: (sources, options) => this.analyze(sources, { ...options, signal: abort.signal }),
               onPhase: (phase) => { if (phase === 'analysing') { clearInterval(ticker); progress.report({ message: 'analysing…' }); } },
             });
           } finally {
@@ -150,12 +152,18 @@ export class ProfileCommands {
       void this.summarize(result.report, title, problem);
       return { result, report: result.report, problem };
     } catch (error) {
+      if (abort.signal.aborted) return { problem: 'Cancelled.' };
       const problem = error instanceof UserFacingError ? error.message : `Profiling ${title} failed`;
       this.log.reportError(`PerfLens: ${problem}`, error instanceof UserFacingError ? undefined : error);
       return { problem };
     } finally {
       this.running = false;
     }
+  }
+
+  /** Analysis runs on a worker thread: a 100 MB profile must not freeze the editor. */
+  private analyze(sources: ProfileSource[], options: AnalyzeOptions): Promise<ProfileReport> {
+    return analyzeProfilesInWorker(vscode.Uri.joinPath(this.extensionUri, 'dist', 'analysis-worker.js').fsPath, sources, options);
   }
 
   private show(report: ProfileReport, origin: string): void {

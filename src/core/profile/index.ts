@@ -1,5 +1,6 @@
 /** Public surface of src/core/profile. */
 export { analyzeProfiles, processSourcesFromRun } from './analyze';
+export { analyzeProfilesInWorker } from './analyzeInWorker';
 export type { AnalyzeOptions, ProfileSource } from './analyze';
 export { importCpuProfile } from './cpuProfile';
 export { importHeapProfile } from './heapProfile';

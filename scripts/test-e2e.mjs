@@ -72,7 +72,9 @@ async function runSuite({ suite, trusted }) {
       setTimeout(() => page.screenshot({ path: path.join(resultsDir, 'e2e-debug.png') }).catch(() => {}), Number(process.env.PERFLENS_E2E_DEBUG_SHOT_MS));
     }
     await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+    let timer;
+    code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); })]);
+    clearTimeout(timer);
     clearInterval(poll);
     if (code !== 0) await page.screenshot({ path: path.join(resultsDir, `e2e-final-${trusted ? 'trusted' : 'untrusted'}.png`) }).catch(() => {});
   } finally {

@@ -1,7 +1,7 @@
 // `npm test`: build, type-check, lint, unit tests (vitest) and the tests inside a real VS Code.
 // Ends with one line "total: N passed, N failed[, N skipped]" counting unit and editor tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -47,13 +47,17 @@ if (skipE2e) {
   steps.push('skip tests in VS Code (the build failed)');
   failed++;
 } else {
-  const result = spawnSync(process.execPath, [path.join('scripts', 'test-e2e.mjs'), '--no-build'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  process.stdout.write(`\n── tests in VS Code (code-server)\n${result.stdout}`);
-  const m = /e2e: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(result.stdout);
-  if (m) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-    skipped += Number(m[3] ?? 0);
+  process.stdout.write('\n── tests in VS Code (code-server)\n');
+  const e2eJson = path.join(root, 'test-results', 'e2e.json');
+  rmSync(e2eJson, { force: true });
+  const result = spawnSync(process.execPath, [path.join('scripts', 'test-e2e.mjs'), '--no-build'], { cwd: root, stdio: 'inherit' });
+  if (existsSync(e2eJson)) {
+    for (const t of JSON.parse(readFileSync(e2eJson, 'utf8')).tests) {
+      if (t.status === 'passed') passed++;
+      else if (t.status === 'skipped') skipped++;
+      else failed++;
+    }
+    if (result.status !== 0 && !JSON.parse(readFileSync(e2eJson, 'utf8')).tests.some((t) => t.status === 'failed')) failed++;
   } else failed++;
   steps.push(`${result.status === 0 ? 'ok  ' : 'FAIL'} tests in VS Code`);
 }

@@ -109,15 +109,21 @@ export class ProfileCommands {
     }
     this.running = true;
     const settings = currentSettings(this.log, scope);
+    // Cancelling while the program runs ends it and still shows what it captured; cancelling
+    // during the analysis that follows drops the analysis.
     const abort = new AbortController();
+    const analysisAbort = new AbortController();
+    let analysing = false;
+    const cancel = (): void => (analysing ? analysisAbort : abort).abort();
     try {
+      // Closing the terminal stops the program only; its profile is still shown.
       await this.terminal.start(title, () => abort.abort());
       this.log.info(`Profiling ${title}`);
       const started = Date.now();
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `PerfLens: profiling ${title}`, cancellable: true },
         async (progress, token) => {
-          token.onCancellationRequested(() => abort.abort());
+          token.onCancellationRequested(cancel);
           const ticker = setInterval(() => progress.report({ message: `running… ${Math.round((Date.now() - started) / 1000)} s` }), 1000);
           try {
             return await profileProgram({
@@ -133,8 +139,13 @@ export class ProfileCommands {
               onOutput: (_stream, text) => this.terminal.write(text),
               workspaceRoot: scope ? workspaceRootFor(scope) : undefined,
               log: this.log,
-              analyze: (sources, options) => this.analyze(sources, { ...options, signal: abort.signal }),
-              onPhase: (phase) => { if (phase === 'analysing') { clearInterval(ticker); progress.report({ message: 'analysing…' }); } },
+              analyze: (sources, options) => this.analyze(sources, { ...options, signal: analysisAbort.signal }),
+              onPhase: (phase) => {
+                if (phase !== 'analysing') return;
+                analysing = true;
+                clearInterval(ticker);
+                progress.report({ message: 'analysing…' });
+              },
             });
           } finally {
             clearInterval(ticker);
@@ -152,7 +163,7 @@ export class ProfileCommands {
       void this.summarize(result.report, title, problem);
       return { result, report: result.report, problem };
     } catch (error) {
-      if (abort.signal.aborted) return { problem: 'Cancelled.' };
+      if (analysisAbort.signal.aborted) return { problem: 'Cancelled.' };
       const problem = error instanceof UserFacingError ? error.message : `Profiling ${title} failed`;
       this.log.reportError(`PerfLens: ${problem}`, error instanceof UserFacingError ? undefined : error);
       return { problem };

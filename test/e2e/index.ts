@@ -76,6 +76,18 @@ trustedTest('profiles the TypeScript example and heats its hottest original .ts 
   const listed = api.hotspots.getChildren(fileNode).flatMap((n) => (n.kind === 'function' ? n.lines.map((l) => l.line) : n.kind === 'line' ? [n.line.line] : []));
   assert.ok(listed.includes(top.line), `the hottest line ${top.line} is listed under it`);
 
+  const allocations = roots.find((n): n is Extract<HotspotNode, { kind: 'group' }> => n.kind === 'group' && n.id === 'allocations');
+  assert.ok(allocations && allocations.children.some((c) => c.kind === 'allocation' && c.site.file.startsWith(workspace())), 'heap allocation sites in the workspace are listed');
+
+  const config = vscode.workspace.getConfiguration('perflens');
+  await config.update('display.codeLens', false, vscode.ConfigurationTarget.Workspace);
+  try {
+    const none = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+    assert.ok(!none.some((l) => /self .*% .*total/.test(l.command?.title ?? '')), 'the CodeLens setting turns them off');
+  } finally {
+    await config.update('display.codeLens', undefined, vscode.ConfigurationTarget.Workspace);
+  }
+
   await vscode.commands.executeCommand('perflens.showHotspots');
   editor.revealRange(new vscode.Range(top.line - 1, 0, top.line - 1, 0), vscode.TextEditorRevealType.InCenter);
   await sleep(1500);

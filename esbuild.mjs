@@ -2,6 +2,7 @@
 //   dist/extension.js   the VS Code extension (CommonJS, `vscode` external)
 //   dist/cli.js         the `perflens` command line (bin/perflens.js loads it)
 //   dist/analysis-worker.js  profile analysis on a worker thread (the extension host stays responsive)
+//   dist/scan-worker.js      workspace scans with the detectors on a worker thread
 //   dist/perflens-agent.js       the capture agent preloaded into profiled Node processes
 //   dist/webview/*.js   browser code of the webviews
 //   dist-test/e2e/*.js  the extension-host test suite (the extensionTestsPath contract)
@@ -43,6 +44,7 @@ const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { 'analysis-worker': 'src/core/profile/analysisWorker.ts' }, outdir: 'dist' },
+  { ...nodeCommon, entryPoints: { 'scan-worker': 'src/core/scan/scanWorker.ts' }, outdir: 'dist' },
   // The agent runs inside the user's program: no dependencies, nothing but node: built-ins.
   { ...nodeCommon, entryPoints: { 'perflens-agent': 'src/core/run/agent.ts' }, outdir: 'dist', sourcemap: false },
 ];

@@ -3,6 +3,8 @@ import { formatMs, formatPercent, shortPath } from '../core/format';
 import type { CallEdge } from '../core/profile/report';
 import { HeatCodeLensProvider } from './codeLens';
 import { HeatDecorations, type DecorationSnapshot } from './decorations';
+import { DETECTOR_LANGUAGES, DetectorDiagnostics } from './detectorDiagnostics';
+import { DetectorFixProvider } from './detectorFixes';
 import { HeatHoverProvider } from './hover';
 import { HotspotsProvider } from './hotspotsView';
 import { ExtensionLog } from './log';
@@ -16,6 +18,7 @@ export interface PerfLensApi {
   readonly state: ProfileState;
   readonly commands: ProfileCommands;
   readonly hotspots: HotspotsProvider;
+  readonly detectors: DetectorDiagnostics;
   decorationsFor(uri: vscode.Uri): DecorationSnapshot | undefined;
   /** Redraws decorations now instead of after the debounce. */
   refreshDecorations(): void;
@@ -43,6 +46,7 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
   const hotspots = new HotspotsProvider(state);
   const codeLens = new HeatCodeLensProvider(state, () => display().codeLens);
   const commands = new ProfileCommands(context.extensionUri, log, state, terminal);
+  const detectors = new DetectorDiagnostics(context.extensionUri, log);
   const treeView = vscode.window.createTreeView('perflens.hotspots', { treeDataProvider: hotspots, showCollapseAll: true });
   void vscode.commands.executeCommand('setContext', 'perflens.hasProfile', false);
 
@@ -57,7 +61,12 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     });
 
   context.subscriptions.push(
-    state, terminal, decorations, hotspots, codeLens, treeView,
+    state, terminal, decorations, hotspots, codeLens, treeView, detectors,
+    vscode.languages.registerCodeActionsProvider(
+      DETECTOR_LANGUAGES.map((language) => ({ language, scheme: 'file' })),
+      new DetectorFixProvider(),
+      { providedCodeActionKinds: DetectorFixProvider.kinds },
+    ),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, new HeatHoverProvider(state)),
     vscode.languages.registerCodeLensProvider({ scheme: 'file' }, codeLens),
     register('perflens.profileScript', (uri?: vscode.Uri) => commands.profileScript(uri)),
@@ -69,6 +78,7 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     }),
     register('perflens.clearDecorations', () => state.clear()),
     register('perflens.openLog', () => log.show()),
+    register('perflens.scanWorkspace', () => detectors.scanWorkspace()),
     register('perflens.showFunctionDetails', (id?: string) => showFunctionDetails(state, id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('perflens.display')) return;
@@ -81,6 +91,7 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     state,
     commands,
     hotspots,
+    detectors,
     decorationsFor: (uri) => decorations.snapshot(uri),
     refreshDecorations: () => decorations.refresh(),
   };

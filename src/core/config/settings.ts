@@ -5,6 +5,8 @@
  * the setting, so a bad value never stops anything.
  */
 
+const SEVERITIES = ['off', 'hint', 'information', 'warning', 'error'] as const;
+
 interface SettingBase {
   description: string;
   /** Not applied from an untrusted workspace's settings (they decide what runs). */
@@ -13,7 +15,7 @@ interface SettingBase {
 }
 export interface NumberSetting extends SettingBase { type: 'number'; default: number; minimum: number; maximum: number }
 export interface BooleanSetting extends SettingBase { type: 'boolean'; default: boolean }
-export interface StringSetting extends SettingBase { type: 'string'; default: string }
+export interface StringSetting extends SettingBase { type: 'string'; default: string; enum?: readonly string[] }
 export interface StringArraySetting extends SettingBase { type: 'array'; default: string[] }
 export interface StringMapSetting extends SettingBase { type: 'object'; default: Record<string, string> }
 export type SettingDefinition = NumberSetting | BooleanSetting | StringSetting | StringArraySetting | StringMapSetting;
@@ -59,10 +61,35 @@ export const settingDefinitions = {
     type: 'boolean', default: true,
     description: 'Show self and total time above each profiled function.',
   },
+  'detectors.blockingCall.severity': {
+    type: 'string', default: 'warning', enum: SEVERITIES,
+    description: 'How `blocking-call` findings (a synchronous, blocking call where concurrent work is served) are shown; `off` turns the rule off.',
+  },
+  'detectors.nPlusOne.severity': {
+    type: 'string', default: 'warning', enum: SEVERITIES,
+    description: 'How `n-plus-one` findings (one query or request per item of a collection) are shown; `off` turns the rule off.',
+  },
+  'detectors.extraBlockingApis': {
+    type: 'array', default: [],
+    description: 'More blocking APIs, as `module#name` patterns (`*` matches any run of characters): `legacy-fs#*Sync`, `./lib/disk#readAll`.',
+  },
+  'detectors.extraQueryApis': {
+    type: 'array', default: [],
+    description: 'More query APIs for `n-plus-one`, as `module#name` patterns: `./db#query*`, `@acme/orm#find*`.',
+  },
+  'detectors.extraHandlerRegistrations': {
+    type: 'array', default: [],
+    description: 'Functions whose callback arguments serve requests, as `module#name` patterns: `./router#route`, `@acme/http#on*`.',
+  },
+  'detectors.ignore': {
+    type: 'array', default: [],
+    description: 'Glob patterns, relative to the workspace folder, of files the detectors leave alone (`**/fixtures/**`). node_modules, `.gitignore`d files and `files.exclude` are always left out of workspace scans.',
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingKey = keyof typeof settingDefinitions;
-type ValueOf<D> = D extends { type: 'number' } ? number
+type ValueOf<D> = D extends { type: 'string'; enum: readonly (infer E)[] } ? E
+  : D extends { type: 'number' } ? number
   : D extends { type: 'boolean' } ? boolean
     : D extends { type: 'string' } ? string
       : D extends { type: 'array' } ? string[]
@@ -105,7 +132,9 @@ function checkValue(def: SettingDefinition, raw: unknown): string | undefined {
     case 'boolean':
       return typeof raw === 'boolean' ? undefined : `must be true or false, not ${describe(raw)}`;
     case 'string':
-      return typeof raw === 'string' ? undefined : `must be a string, not ${describe(raw)}`;
+      if (typeof raw !== 'string') return `must be a string, not ${describe(raw)}`;
+      if (def.enum && !def.enum.includes(raw)) return `must be one of ${def.enum.join(', ')}, not ${describe(raw)}`;
+      return undefined;
     case 'array':
       return Array.isArray(raw) && raw.every((v) => typeof v === 'string') ? undefined : 'must be a list of strings';
     case 'object':
@@ -131,6 +160,7 @@ export function configurationContribution(): Record<string, Record<string, unkno
   for (const [key, def] of Object.entries(settingDefinitions) as [SettingKey, SettingDefinition][]) {
     const entry: Record<string, unknown> = { type: def.type, default: def.default, markdownDescription: def.description };
     if (def.type === 'number') { entry.minimum = def.minimum; entry.maximum = def.maximum; }
+    if (def.type === 'string' && def.enum) entry.enum = [...def.enum];
     if (def.type === 'array') entry.items = { type: 'string' };
     if (def.type === 'object') entry.additionalProperties = { type: 'string' };
     if (def.scope) entry.scope = def.scope;

@@ -1,0 +1,74 @@
+import type { Language, Node } from 'web-tree-sitter';
+
+/** Small helpers over tree-sitter nodes shared by the language analysers. */
+
+export function kids(node: Node): Node[] {
+  return node.namedChildren.filter((c): c is Node => c !== null);
+}
+
+export function allKids(node: Node): Node[] {
+  return node.children.filter((c): c is Node => c !== null);
+}
+
+const fieldIds = new WeakMap<Language, Map<string, number | null>>();
+
+/** A child by field name; field ids are looked up once per language (childForFieldName searches each time). */
+export function field(node: Node, name: string): Node | null {
+  const language = node.tree.language;
+  let ids = fieldIds.get(language);
+  if (!ids) {
+    ids = new Map();
+    fieldIds.set(language, ids);
+  }
+  let id = ids.get(name);
+  if (id === undefined) {
+    id = language.fieldIdForName(name);
+    ids.set(name, id);
+  }
+  return id === null ? null : node.childForFieldId(id);
+}
+
+/** Depth-first walk with a cursor; `visit` returns false to skip a subtree. */
+export function walk(root: Node, visit: (node: Node) => boolean | void): void {
+  const cursor = root.walk();
+  try {
+    let descend = true;
+    for (;;) {
+      if (descend) {
+        const keep = visit(cursor.currentNode);
+        if (keep !== false && cursor.gotoFirstChild()) continue;
+      }
+      if (cursor.gotoNextSibling()) {
+        descend = true;
+        continue;
+      }
+      if (!cursor.gotoParent()) break;
+      descend = false;
+      if (cursor.currentNode.id === root.id) break;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+export function contains(outer: Node, inner: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** The string value of a string literal node, or undefined. */
+export function stringValue(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'string') {
+    const t = node.text;
+    if (t.length >= 2) return t.slice(1, -1);
+  }
+  if (node.type === 'template_string' && !node.text.includes('${')) return node.text.slice(1, -1);
+  return undefined;
+}
+
+export function identifiersIn(node: Node, out: Set<string> = new Set()): Set<string> {
+  walk(node, (n) => {
+    if (n.type === 'identifier' || n.type === 'shorthand_property_identifier') out.add(n.text);
+  });
+  return out;
+}

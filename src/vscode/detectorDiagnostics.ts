@@ -1,0 +1,275 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DetectorEngine, DocumentAnalysis, type TextChange } from '../core/detect/engine';
+import { ParserPool } from '../core/detect/grammars';
+import { CancelledError, type FileResult, type Finding, type Severity } from '../core/detect/types';
+import { detectorOptionsFrom } from '../core/detectorSettings';
+import { formatPercent } from '../core/format';
+import { matchesAnyGlob } from '../core/glob';
+import { scanWorkspaceInWorker } from '../core/scan/scanWorkspace';
+import type { ExtensionLog } from './log';
+import { currentSettings } from './settings';
+
+const LANGUAGES = new Set(['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python']);
+const DEBOUNCE_MS = 250;
+
+interface OpenDocument {
+  analysis: DocumentAnalysis;
+  pending: TextChange[];
+  timer?: NodeJS.Timeout;
+  /** Cancels the analysis under way when a newer edit arrives. */
+  token: { isCancellationRequested: boolean };
+}
+
+/**
+ * Diagnostics for `blocking-call` and `n-plus-one` on open JavaScript, TypeScript and Python files,
+ * as the user types: each document keeps its syntax tree and is re-analysed incrementally after a
+ * short pause; a newer edit cancels the older analysis. Nothing of the workspace is executed, so
+ * this runs in untrusted workspaces too. The grammars load on the first supported document.
+ */
+export class DetectorDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('perflens');
+  private engine: DetectorEngine | undefined;
+  private engineReady: Promise<DetectorEngine> | undefined;
+  private readonly documents = new Map<string, OpenDocument>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after a document's diagnostics were set (tests wait on it). */
+  readonly onDidUpdate = this.changed.event;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: ExtensionLog) {
+    this.subscriptions.push(
+      this.collection,
+      this.changed,
+      vscode.workspace.onDidOpenTextDocument((d) => void this.open(d)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.close(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.edit(e)),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('perflens.detectors')) this.reset(); }),
+    );
+    for (const document of vscode.workspace.textDocuments) void this.open(document);
+  }
+
+  /** Settings changed: a new engine with the new options, and every open document again. */
+  private reset(): void {
+    for (const document of vscode.workspace.textDocuments) this.close(document);
+    this.engine?.dispose();
+    this.engine = undefined;
+    this.engineReady = undefined;
+    for (const document of vscode.workspace.textDocuments) void this.open(document);
+  }
+
+  private settings() {
+    const settings = currentSettings(this.log);
+    const { options, warnings } = detectorOptionsFrom(settings);
+    for (const w of warnings) this.log.warn(w);
+    return { options, ignore: settings['detectors.ignore'] };
+  }
+
+  private ignored(uri: vscode.Uri, ignore: readonly string[]): boolean {
+    if (ignore.length === 0) return false;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    return folder !== undefined && matchesAnyGlob(path.relative(folder.uri.fsPath, uri.fsPath), ignore);
+  }
+
+  /**
+   * *PerfLens: Scan workspace*: every supported file of every workspace folder, on a worker
+   * thread, with progress and cancel. Open documents keep their live diagnostics.
+   */
+  async scanWorkspace(): Promise<{ files: number; findings: number; skipped: number } | undefined> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) {
+      void vscode.window.showInformationMessage('PerfLens: open a folder to scan it.');
+      return undefined;
+    }
+    const { options, ignore } = this.settings();
+    const open = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath);
+    const abort = new AbortController();
+    let files = 0;
+    let findings = 0;
+    let skipped = 0;
+    const started = Date.now();
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'PerfLens: scanning the workspace', cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          for (const folder of folders) {
+            const filesExclude = vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, boolean>>('exclude') ?? {};
+            const exclude = [...Object.entries(filesExclude).filter(([, on]) => on === true).map(([glob]) => glob), ...ignore];
+            let reported = 0;
+            const summary = await scanWorkspaceInWorker(
+              vscode.Uri.joinPath(this.extensionUri, 'dist', 'scan-worker.js').fsPath,
+              { root: folder.uri.fsPath, exclude, skipFiles: open, options, grammarDir: vscode.Uri.joinPath(this.extensionUri, 'dist', 'grammars').fsPath },
+              {
+                signal: abort.signal,
+                onProgress: (done, total) => {
+                  const share = total === 0 ? 100 : (100 * done) / total;
+                  progress.report({ increment: share - reported, message: `${folder.name}: ${done} of ${total} files (${formatPercent(share)})` });
+                  reported = share;
+                },
+                onResults: (results) => {
+                  for (const result of results) {
+                    findings += result.findings.length;
+                    if (result.skipped && result.skipped !== 'unsupported') {
+                      skipped++;
+                      this.log.info(`Scan: skipped ${result.file} (${result.skipped}).`);
+                    }
+                    for (const note of result.notes) if (!note.startsWith('skipped')) this.log.debug(`Scan: ${result.file}: ${note}`);
+                    this.setResult(result);
+                  }
+                },
+              },
+            );
+            files += summary.files;
+          }
+        },
+      );
+    } catch (error) {
+      if (abort.signal.aborted) {
+        this.log.info('Workspace scan cancelled.');
+        return undefined;
+      }
+      this.log.reportError('PerfLens: the workspace scan failed', error);
+      return undefined;
+    }
+    this.log.info(`Scanned ${files} files in ${Date.now() - started} ms: ${findings} findings, ${skipped} skipped.`);
+    void vscode.window.showInformationMessage(
+      `PerfLens scanned ${files} file${files === 1 ? '' : 's'}: ${findings} finding${findings === 1 ? '' : 's'}${skipped > 0 ? `, ${skipped} skipped (minified, generated, binary or too large; see the log)` : ''}.`,
+      ...(findings > 0 ? ['Show Problems'] : []),
+    ).then((choice) => { if (choice === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems'); });
+    return { files, findings, skipped };
+  }
+
+  private setResult(result: FileResult): void {
+    const uri = vscode.Uri.file(result.file);
+    this.collection.set(uri, result.findings.map((f) => this.toDiagnostic(f)));
+    this.changed.fire(uri);
+  }
+
+  /** Analyses a document now (tests and commands); resolves when its diagnostics are set. */
+  async refresh(document: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]> {
+    this.close(document);
+    await this.open(document);
+    return this.collection.get(document.uri) ?? [];
+  }
+
+  private supported(document: vscode.TextDocument): boolean {
+    return document.uri.scheme === 'file' && LANGUAGES.has(document.languageId);
+  }
+
+  private ready(): Promise<DetectorEngine> {
+    this.engineReady ??= (async () => {
+      const engine = new DetectorEngine(this.settings().options, {}, new ParserPool(vscode.Uri.joinPath(this.extensionUri, 'dist', 'grammars').fsPath));
+      await engine.ready();
+      this.engine = engine;
+      return engine;
+    })();
+    return this.engineReady;
+  }
+
+  private async open(document: vscode.TextDocument): Promise<void> {
+    if (!this.supported(document) || this.documents.has(document.uri.toString())) return;
+    if (this.ignored(document.uri, this.settings().ignore)) return;
+    let engine: DetectorEngine;
+    try {
+      engine = await this.ready();
+    } catch (error) {
+      this.log.reportError('PerfLens could not load the tree-sitter grammars; blocking-call and n-plus-one diagnostics are off', error);
+      return;
+    }
+    if (this.documents.has(document.uri.toString()) || document.isClosed) return;
+    engine.setOverride(document.uri.fsPath, document.getText());
+    const open: OpenDocument = { analysis: new DocumentAnalysis(engine, document.uri.fsPath, document.getText()), pending: [], token: { isCancellationRequested: false } };
+    this.documents.set(document.uri.toString(), open);
+    this.run(document.uri, open, () => open.analysis.analyse(open.token));
+  }
+
+  private edit(event: vscode.TextDocumentChangeEvent): void {
+    const open = this.documents.get(event.document.uri.toString());
+    if (!open || event.contentChanges.length === 0) return;
+    // VS Code lists a change event's edits against the text before the event, last first when
+    // there are several; applied in that order each offset is still valid.
+    const ordered = [...event.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset);
+    for (const c of ordered) open.pending.push({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text });
+    open.token.isCancellationRequested = true;
+    if (open.timer) clearTimeout(open.timer);
+    const document = event.document;
+    open.timer = setTimeout(() => {
+      open.timer = undefined;
+      const changes = open.pending.splice(0);
+      open.token = { isCancellationRequested: false };
+      const token = open.token;
+      this.engine?.setOverride(document.uri.fsPath, document.getText());
+      this.run(document.uri, open, () => open.analysis.update(changes, token));
+    }, DEBOUNCE_MS);
+  }
+
+  private run(uri: vscode.Uri, open: OpenDocument, analyse: () => ReturnType<DocumentAnalysis['analyse']>): void {
+    try {
+      const result = analyse();
+      for (const note of result.notes) this.log.debug(`${uri.fsPath}: ${note}`);
+      this.collection.set(uri, result.findings.map((f) => this.toDiagnostic(f)));
+      this.changed.fire(uri);
+    } catch (error) {
+      if (error instanceof CancelledError) return;
+      // A document that breaks the analysis keeps its old diagnostics; the log has the stack.
+      this.log.error(error instanceof Error ? error : String(error));
+      if (open.pending.length === 0) this.log.warn(`${uri.fsPath}: detector analysis failed; see the error above.`);
+    }
+  }
+
+  private toDiagnostic(finding: Finding): vscode.Diagnostic {
+    const range = new vscode.Range(finding.line - 1, Math.max(0, finding.column - 1), finding.endLine - 1, Math.max(0, finding.endColumn - 1));
+    const diagnostic = new vscode.Diagnostic(range, finding.message, severityOf(finding.severity));
+    diagnostic.source = 'PerfLens';
+    diagnostic.code = { value: finding.rule, target: vscode.Uri.joinPath(this.extensionUri, 'docs', 'rules', `${finding.rule}.md`) };
+    diagnostic.relatedInformation = finding.related.map((r) => new vscode.DiagnosticRelatedInformation(
+      new vscode.Location(vscode.Uri.file(r.file), new vscode.Position(Math.max(0, r.line - 1), 0)),
+      r.message,
+    ));
+    return diagnostic;
+  }
+
+  private close(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const open = this.documents.get(key);
+    if (!open) return;
+    if (open.timer) clearTimeout(open.timer);
+    open.token.isCancellationRequested = true;
+    open.analysis.dispose();
+    this.documents.delete(key);
+    this.engine?.setOverride(document.uri.fsPath, undefined);
+    this.collection.delete(document.uri);
+  }
+
+  dispose(): void {
+    for (const open of this.documents.values()) {
+      if (open.timer) clearTimeout(open.timer);
+      open.analysis.dispose();
+    }
+    this.documents.clear();
+    this.engine?.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+function severityOf(severity: Severity): vscode.DiagnosticSeverity {
+  switch (severity) {
+    case 'error': return vscode.DiagnosticSeverity.Error;
+    case 'warning': return vscode.DiagnosticSeverity.Warning;
+    case 'information': return vscode.DiagnosticSeverity.Information;
+    case 'hint': return vscode.DiagnosticSeverity.Hint;
+  }
+}
+
+/** The suppression comment the engine honours, for the line of a diagnostic. */
+export function suppressionEdit(document: vscode.TextDocument, line: number, rule: string): vscode.TextEdit {
+  const text = document.lineAt(line).text;
+  const indent = /^\s*/.exec(text)?.[0] ?? '';
+  if (document.languageId === 'python') {
+    return vscode.TextEdit.insert(new vscode.Position(line, 0), `${indent}# perflens: ignore[${rule}]\n`);
+  }
+  return vscode.TextEdit.insert(new vscode.Position(line, 0), `${indent}// perflens-ignore-next-line ${rule}\n`);
+}
+
+export const DETECTOR_LANGUAGES = [...LANGUAGES];

@@ -15,7 +15,9 @@ const rows = [];
 try {
   await esbuild.build({
     entryPoints: modules.map((m) => path.join(root, 'bench', m)),
-    outdir: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['esbuild'], logLevel: 'warning',
+    outdir: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning',
+    external: ['esbuild', 'eslint', 'eslint-plugin-n', 'typescript-eslint', 'typescript'],
+    loader: { '.scm': 'text' },
     define: { PERFLENS_VERSION: '"bench"' },
   });
   const require = createRequire(path.join(root, 'package.json'));

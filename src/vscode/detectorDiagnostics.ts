@@ -44,6 +44,9 @@ export class DetectorDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => void this.open(d)),
       vscode.workspace.onDidCloseTextDocument((d) => this.close(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.edit(e)),
+      // Other files see a document's text as last opened or saved: refreshing their facts on every
+      // keystroke would make each edit re-analyse every file that imports this one.
+      vscode.workspace.onDidSaveTextDocument((d) => { if (this.documents.has(d.uri.toString())) this.engine?.setOverride(d.uri.fsPath, d.getText()); }),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('perflens.detectors')) this.reset(); }),
     );
     for (const document of vscode.workspace.textDocuments) void this.open(document);
@@ -199,7 +202,6 @@ export class DetectorDiagnostics implements vscode.Disposable {
       const changes = open.pending.splice(0);
       open.token = { isCancellationRequested: false };
       const token = open.token;
-      this.engine?.setOverride(document.uri.fsPath, document.getText());
       this.run(document.uri, open, () => open.analysis.update(changes, token));
     }, DEBOUNCE_MS);
   }

@@ -500,7 +500,6 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     if (enclosingFunction(c)) rec.inner++; else rec.top++;
     topLevelCallers.set(fn.text, rec);
   }
-  const exportedLocals = new Set(exported.values());
 
   function enclosingFunction(node: Node): Node | undefined {
     if (enclosingMemo.has(node.id)) return enclosingMemo.get(node.id);
@@ -601,7 +600,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     // Async functions called only from module top level (startup code).
     if (info.async && info.name && !enclosingFunction(f)) {
       const rec = topLevelCallers.get(info.name);
-      if (rec && rec.top > 0 && rec.inner === 0 && !exportedLocals.has(info.name) && !referencedElsewhere(info.name)) info.startup = true;
+      if (rec && rec.top > 0 && rec.inner === 0 && !referencedElsewhere(info.name)) info.startup = true;
     }
     // Named functions registered by reference: app.get('/x', handler).
     if (info.name && !info.serving) {
@@ -736,6 +735,17 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     const rest = rk.rest;
     const api = `${rk.key}.${rest.join('.')}`;
     if (!kind && !rootCall && rk.key === 'prisma' && rest.length >= 2) kind = 'prisma';
+    // A Prisma client reached through a context object: `ctx.prisma.user.findMany(…)`.
+    if (!kind && !rootCall) {
+      const at = rest.indexOf('prisma');
+      if (at >= 0 && rest.length >= at + 3 && PRISMA_METHODS.has(rest[at + 2]!)) return { api: `${rk.key}.${rest.slice(0, at + 3).join('.')}`, http: false };
+    }
+    // Models hung on an object exported by an ORM module: `db.User.findAll(…)` (Sequelize models/index.js).
+    if (!kind && !rootCall && r.type === 'identifier' && rest.length >= 2 && /^[A-Z]/.test(rest[0]!)) {
+      const libs = workspaceImports.get(r.text)?.facts.libs;
+      if (libs?.has('sequelize') && SEQUELIZE_MODEL_METHODS.has(rest[1]!)) return { api: `${r.text}.${rest[0]}.${rest[1]}`, http: false };
+      if (libs?.has('mongoose') && MONGOOSE_MODEL_METHODS.has(rest[1]!)) return { api: `${r.text}.${rest[0]}.${rest[1]}`, http: false };
+    }
     if (!kind && !rootCall && r.type === 'identifier') {
       const ws = workspaceImports.get(r.text);
       if (ws && rest.length === 1) {
@@ -765,6 +775,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       case 'knex':
         return rootCall || KNEX_ROOT_METHODS.has(rest[0]!) ? { api: rootCall ? `${r.text}(…)${rest.length > 0 ? '.' + rest.join('(…).') + '(…)' : ''}` : `${rk.key}.${rest[0]}`, http: false } : undefined;
       case 'sql':
+        if (!rootCall && rest[0] === 'promise' && (rest[1] === 'query' || rest[1] === 'execute')) return { api: `${rk.key}.promise().${rest[1]}`, http: false };
         return !rootCall && (rest[0] === 'query' || rest[0] === 'execute') ? { api: `${rk.key}.${rest[0]}`, http: false } : undefined;
       case 'sqlite-db':
         return (rest[0] === 'prepare' && rest.length === 2 && /^(run|get|all|iterate)$/.test(rest[1]!)) || rest[0] === 'exec' ? { api, http: false } : undefined;

@@ -232,9 +232,13 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     const name = field(f, 'name')?.text;
     if (name && !localFunctions.has(name)) localFunctions.set(name, f);
   }
+  const enclosingMemo = new Map<number, Node | undefined>();
   function enclosingFunction(n: Node): Node | undefined {
-    for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p;
-    return undefined;
+    if (enclosingMemo.has(n.id)) return enclosingMemo.get(n.id);
+    let found: Node | undefined;
+    for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') { found = p; break; }
+    enclosingMemo.set(n.id, found);
+    return found;
   }
   function decoratorsOf(f: Node): string[] {
     return f.parent?.type === 'decorated_definition' ? kids(f.parent).filter((k) => k.type === 'decorator').map((d) => d.text) : [];
@@ -379,8 +383,20 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   // ---- helpers ----
   const blockMemo = new Map<number, Evidence | null>();
   const queryMemo = new Map<number, Evidence | null>();
+  let callsByOwner: Map<number, Node[]> | undefined;
+  /** Calls in the body of `f` itself (not in nested defs or lambdas). */
   function ownCalls(f: Node): Node[] {
-    return calls.filter((c) => contains(f, c) && enclosingFunction(c)?.id === f.id);
+    if (!callsByOwner) {
+      callsByOwner = new Map();
+      for (const c of calls) {
+        const owner = enclosingFunction(c);
+        if (!owner) continue;
+        const list = callsByOwner.get(owner.id) ?? [];
+        list.push(c);
+        callsByOwner.set(owner.id, list);
+      }
+    }
+    return callsByOwner.get(f.id) ?? [];
   }
   function helperOf(call: Node): { local?: Node; remote?: Evidence | undefined; remoteQuery?: Evidence | undefined } | undefined {
     const fn = field(call, 'function');
@@ -425,7 +441,8 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   function functionBlocks(f: Node): Evidence | null {
     if (blockMemo.has(f.id)) return blockMemo.get(f.id) ?? null;
     blockMemo.set(f.id, null); // also the cycle guard
-    if (isAsync(f)) return null;
+    // async, or made awaitable by running in a thread (`@sync_to_async`, `@database_sync_to_async`).
+    if (isAsync(f) || decoratorsOf(f).some((d) => /sync_to_async|to_thread|run_in_threadpool|run_in_executor/.test(d))) return null;
     let found: Evidence | null = null;
     for (const c of ownCalls(f)) {
       const api = blockingApi(c);
@@ -471,7 +488,8 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
       findings.push({ rule: 'blocking-call', node: c, message: `\`${api}\` blocks the event loop inside ${describe(ctx)}`, related: [{ file, line: lineOf(ctx), message: describe(ctx), api: '' }] });
       continue;
     }
-    const via = blocksVia(c);
+    // An awaited helper returns an awaitable: it does not run its body on the loop here.
+    const via = c.parent?.type === 'await' ? undefined : blocksVia(c);
     if (via) {
       findings.push({ rule: 'blocking-call', node: c, message: `\`${field(c, 'function')?.text}\` calls \`${via.api}\`, which blocks the event loop inside ${describe(ctx)}`, related: [{ ...via, message: `\`${via.api}\` blocks here` }] });
     }

@@ -16,7 +16,7 @@ export const PY_HTTP = new Set<string>([
 export const HTTP_SESSION_METHODS = new Set([...http, 'stream', 'urlopen', 'send']);
 export const PATH_IO = new Set(['read_text', 'read_bytes', 'write_text', 'write_bytes']);
 export const DBAPI_METHODS = new Set(['execute', 'executemany', 'executescript', 'fetchone', 'fetchall', 'fetchmany', 'commit', 'callproc']);
-export const SQLA_QUERY_METHODS = new Set(['execute', 'scalar', 'scalars', 'get', 'query', 'refresh', 'merge', 'flush', 'commit', 'get_one']);
+export const SQLA_QUERY_METHODS = new Set(['execute', 'exec', 'scalar', 'scalars', 'get', 'query', 'refresh', 'merge', 'flush', 'commit', 'get_one']);
 export const SQLA_BLOCKING_METHODS = new Set([...SQLA_QUERY_METHODS, 'delete', 'rollback']);
 /** Django queryset methods that run a query. */
 export const DJANGO_EVALUATING = new Set(['get', 'first', 'last', 'count', 'exists', 'aggregate', 'create', 'get_or_create', 'update_or_create', 'update', 'delete', 'bulk_create', 'bulk_update', 'in_bulk', 'earliest', 'latest', 'contains', 'explain', 'iterator', 'raw']);

@@ -1,0 +1,90 @@
+// Detectors in the editor: diagnostics as you type, quick fixes, suppression, workspace scan.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { openEditor, trusted, trustedTest, workspace } from './context';
+import { screenshot, sleep, test, waitFor } from './harness';
+
+function perflensDiagnostics(uri: vscode.Uri, rule?: string): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'PerfLens' && (rule === undefined || (typeof d.code === 'object' && d.code.value === rule)));
+}
+
+const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+
+test('a blocking call in an Express handler and an N+1 loop show in the Problems panel with their rule and line', async () => {
+  const uri = vscode.Uri.file(path.join(workspace(), 'express-app', 'server.js'));
+  const editor = await openEditor(uri.fsPath);
+  const blocking = await waitFor('the blocking-call diagnostic', () => perflensDiagnostics(uri, 'blocking-call')[0], 30_000);
+  assert.equal(blocking.range.start.line + 1, 12, 'on the line of fs.readFileSync');
+  assert.match(blocking.message, /fs\.readFileSync.*handler for `GET \/report`/);
+  assert.ok(typeof blocking.code === 'object' && blocking.code.target.path.endsWith('/docs/rules/blocking-call.md'), 'the code links to the rule\'s page');
+  assert.ok(blocking.relatedInformation?.some((r) => r.location.range.start.line + 1 === 11), 'the handler is a related location');
+  const n1 = perflensDiagnostics(uri, 'n-plus-one');
+  assert.deepEqual(n1.map((d) => d.range.start.line + 1), [19], 'the per-order query, and nothing else');
+  assert.equal(perflensDiagnostics(uri).length, 2, 'no other finding in the file');
+  if (trusted) {
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    editor.revealRange(blocking.range, vscode.TextEditorRevealType.InCenter);
+    await sleep(800);
+    await screenshot('problems-panel');
+  }
+});
+
+trustedTest('the quick fix makes the read asynchronous and the diagnostic goes away', async () => {
+  const uri = vscode.Uri.file(path.join(workspace(), 'express-app', 'server.js'));
+  const editor = await openEditor(uri.fsPath);
+  const blocking = await waitFor('the blocking-call diagnostic', () => perflensDiagnostics(uri, 'blocking-call')[0], 30_000);
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, blocking.range);
+  const fix = actions.find((a) => a.title === 'Use await fs.promises.readFile(…)');
+  assert.ok(fix?.edit, `the quick fix is offered (got: ${actions.map((a) => a.title).join('; ')})`);
+  assert.ok(await vscode.workspace.applyEdit(fix.edit));
+  assert.match(editor.document.lineAt(11).text, /const template = await fs\.promises\.readFile\(`\$\{__dirname\}\/report\.html`, 'utf8'\);/);
+  await waitFor('the blocking-call diagnostic to go away', () => perflensDiagnostics(uri, 'blocking-call').length === 0, 15_000);
+  assert.equal(perflensDiagnostics(uri, 'n-plus-one').length, 1, 'the other finding stays');
+});
+
+trustedTest('a suppression comment silences a finding', async () => {
+  const uri = vscode.Uri.file(path.join(workspace(), 'express-app', 'server.js'));
+  const editor = await openEditor(uri.fsPath);
+  const n1 = await waitFor('the n-plus-one diagnostic', () => perflensDiagnostics(uri, 'n-plus-one')[0], 30_000);
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, n1.range);
+  const suppress = actions.find((a) => a.title === 'Suppress n-plus-one on this line');
+  assert.ok(suppress?.edit, 'the suppression is offered');
+  assert.ok(await vscode.workspace.applyEdit(suppress.edit));
+  assert.match(editor.document.lineAt(n1.range.start.line).text, /^\s+\/\/ perflens-ignore-next-line n-plus-one$/);
+  await waitFor('the n-plus-one diagnostic to go away', () => perflensDiagnostics(uri, 'n-plus-one').length === 0, 15_000);
+  assert.deepEqual(perflensDiagnostics(uri).map(codeOf), [], 'nothing left');
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+});
+
+test('Scan workspace reports findings in files that are not open', async () => {
+  const app = vscode.Uri.file(path.join(workspace(), 'fastapi-app', 'app.py'));
+  assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === app.fsPath), 'app.py is not open');
+  const summary = await vscode.commands.executeCommand<{ files: number; findings: number; skipped: number }>('perflens.scanWorkspace');
+  assert.ok(summary && summary.files >= 5, `the scan covered the workspace (${JSON.stringify(summary)})`);
+  const lines = perflensDiagnostics(app, 'blocking-call').map((d) => d.range.start.line + 1).sort((a, b) => a - b);
+  assert.deepEqual(lines, [12, 18], 'time.sleep and requests.get inside the async endpoints');
+  assert.ok(perflensDiagnostics(vscode.Uri.file(path.join(workspace(), 'scripts', 'word-stats.js'))).length === 0, 'a plain script has none');
+}, 120_000);
+
+trustedTest('Python quick fixes: time.sleep becomes await asyncio.sleep, other calls go to a thread', async () => {
+  const uri = vscode.Uri.file(path.join(workspace(), 'fastapi-app', 'app.py'));
+  const editor = await openEditor(uri.fsPath);
+  const sleepDiag = await waitFor('the time.sleep diagnostic', () => perflensDiagnostics(uri, 'blocking-call').find((d) => d.range.start.line + 1 === 12), 30_000);
+  const requestsDiag = perflensDiagnostics(uri, 'blocking-call').find((d) => d.range.start.line + 1 === 18);
+  assert.ok(requestsDiag, 'requests.get is flagged too');
+  const threadFix = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, requestsDiag.range))
+    .find((a) => a.title === 'Run requests.get in a thread: await asyncio.to_thread(…)');
+  assert.ok(threadFix, 'asyncio.to_thread is offered for requests.get');
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, sleepDiag.range);
+  const fix = actions.find((a) => a.title === 'Use await asyncio.sleep(…)');
+  assert.ok(fix?.edit, `the asyncio.sleep fix is offered (got ${actions.map((a) => a.title).join('; ')})`);
+  assert.ok(await vscode.workspace.applyEdit(fix.edit));
+  const text = editor.document.getText();
+  assert.match(text, /^import asyncio\nimport time$/m, 'asyncio is imported');
+  assert.match(text, /^    await asyncio\.sleep\(0\.5\)$/m);
+  await waitFor('the time.sleep diagnostic to go away', () => !perflensDiagnostics(uri, 'blocking-call').some((d) => /time\.sleep/.test(d.message)), 15_000);
+  assert.equal(perflensDiagnostics(uri, 'blocking-call').length, 1, 'requests.get is still flagged');
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+});
+

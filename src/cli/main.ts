@@ -9,13 +9,15 @@ import { benchCommand } from './bench';
 import { checkCommand } from './check';
 import { reportJson, reportText } from './output';
 
-const USAGE = `perflens — profile Node.js programs and map the time to your source lines
+const USAGE = `perflens — performance analysis for Node.js and Python code, in the editor and in CI
 
 Commands:
   perflens profile …     run a program (or read saved profiles) and report its hot spots
+  perflens check …       find blocking calls and N+1 queries in source files (text, JSON, SARIF)
+  perflens bench …       record benchmark results in the history and check it for regressions
   perflens --version
 
-Run "perflens profile --help" for the options.`;
+Run "perflens <command> --help" for the options of each command.`;
 
 /** A logger on stderr, for --verbose. */
 function stderrLogger(verbose: boolean): Logger {

@@ -4,31 +4,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runProfiled } from '../../../src/core/run/runner';
-import type { CapturedProcess, RunOptions } from '../../../src/core/run/types';
+import type { CapturedProcess } from '../../../src/core/run/types';
 import {
-  OutputCollector, buildAgent, cpuFrames, heapNodes, isRunning, newLog, program, readJson, tempDir,
+  agentFixture, OutputCollector, cpuFrames, heapNodes, isRunning, newLog, program, readJson, tempDir,
   type CpuProfile, type HeapProfile,
 } from './helpers';
 
-let agentPath: string;
-const cleanup: string[] = [];
+const fixture = agentFixture();
 
-beforeAll(async () => {
-  agentPath = await buildAgent();
-  cleanup.push(path.dirname(agentPath));
-});
-
-afterAll(() => {
-  for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function options(target: RunOptions['target'], extra: Partial<RunOptions> = {}): RunOptions {
-  const outDir = tempDir('perflens-out-');
-  cleanup.push(outDir);
-  return { target, agentPath, outDir, log: newLog(), ...extra };
-}
+const options = fixture.options;
 
 function only(processes: CapturedProcess[]): CapturedProcess {
   expect(processes).toHaveLength(1);
@@ -175,10 +161,10 @@ describe('capture of a script', () => {
 
   it('works with spaces (and a quote) in the paths of the agent and the script', async () => {
     const dir = tempDir('perflens "quoted" dir ');
-    cleanup.push(dir);
+    fixture.track(dir);
     const agentCopy = path.join(dir, 'agent folder', 'the agent.js');
     fs.mkdirSync(path.dirname(agentCopy));
-    fs.copyFileSync(agentPath, agentCopy);
+    fs.copyFileSync(fixture.agentPath, agentCopy);
     const script = path.join(dir, 'script folder', 'my script.js');
     fs.mkdirSync(path.dirname(script));
     fs.copyFileSync(program('cpu-heap.js'), script);

@@ -3,7 +3,9 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { MemoryLogger } from '../../../src/core/log';
+import type { RunOptions } from '../../../src/core/run/types';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const PROGRAMS = path.join(REPO, 'test', 'fixtures', 'programs');
@@ -136,4 +138,33 @@ export class OutputCollector {
       .filter((l) => l.startsWith('{"pid"'))
       .map((l) => (JSON.parse(l) as { pid: number }).pid);
   }
+}
+
+/**
+ * Per test file: builds the agent once before the tests, and removes it and every folder handed
+ * to `track` after them. `options` makes run options with a fresh out dir.
+ */
+export function agentFixture(): {
+  readonly agentPath: string;
+  track(dir: string): string;
+  options(target: RunOptions['target'], extra?: Partial<RunOptions>): RunOptions;
+} {
+  let agentPath = '';
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    agentPath = await buildAgent();
+    dirs.push(path.dirname(agentPath));
+  });
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const track = (dir: string): string => {
+    dirs.push(dir);
+    return dir;
+  };
+  return {
+    get agentPath() { return agentPath; },
+    track,
+    options: (target, extra = {}) => ({ target, agentPath, outDir: track(tempDir('perflens-out-')), log: newLog(), ...extra }),
+  };
 }

@@ -6,31 +6,16 @@ import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserFacingError } from '../../../src/core/log';
 import { runProfiled } from '../../../src/core/run/runner';
-import type { RunOptions } from '../../../src/core/run/types';
 import {
-  OutputCollector, REPO, buildAgent, cpuFrames, isRunning, newLog, program, readJson, tempDir, type CpuProfile,
+  agentFixture, OutputCollector, REPO, cpuFrames, isRunning, newLog, program, readJson, tempDir, type CpuProfile,
 } from './helpers';
 
-let agentPath: string;
-const cleanup: string[] = [];
+const fixture = agentFixture();
 
-beforeAll(async () => {
-  agentPath = await buildAgent();
-  cleanup.push(path.dirname(agentPath));
-});
-
-afterAll(() => {
-  for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function options(target: RunOptions['target'], extra: Partial<RunOptions> = {}): RunOptions {
-  const outDir = tempDir('perflens-out-');
-  cleanup.push(outDir);
-  return { target, agentPath, outDir, log: newLog(), ...extra };
-}
+const options = fixture.options;
 
 const twoPids = (s: string): boolean => s.split('\n').filter((l) => l.startsWith('{"pid"')).length >= 2;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -127,7 +112,7 @@ describe('ending the process tree', () => {
 
   it('does not leave the tree running when the host process exits during a run', async () => {
     const dir = tempDir('perflens-driver-');
-    cleanup.push(dir);
+    fixture.track(dir);
     const driver = path.join(dir, 'driver.ts');
     fs.writeFileSync(driver, `
       import { runProfiled } from ${JSON.stringify(path.join(REPO, 'src', 'core', 'run', 'runner'))};
@@ -146,7 +131,7 @@ describe('ending the process tree', () => {
     `);
     const bundle = path.join(dir, 'driver.js');
     await esbuild.build({ entryPoints: [driver], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', external: ['esbuild'], logLevel: 'silent' });
-    const host = spawn(process.execPath, [bundle, agentPath, program('hang.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const host = spawn(process.execPath, [bundle, fixture.agentPath, program('hang.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     host.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const code = await new Promise<number | null>((resolve) => host.on('close', resolve));

@@ -6,27 +6,17 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findCompiledOutput, parseJsonc, resolveTarget } from '../../../src/core/run/resolveTarget';
 import { runProfiled } from '../../../src/core/run/runner';
-import { OutputCollector, REPO, buildAgent, cpuFrames, newLog, program, readJson, tempDir, type CpuProfile } from './helpers';
+import { agentFixture, OutputCollector, REPO, cpuFrames, newLog, program, readJson, tempDir, type CpuProfile } from './helpers';
 
-let agentPath: string;
-const cleanup: string[] = [];
-
-beforeAll(async () => {
-  agentPath = await buildAgent();
-  cleanup.push(path.dirname(agentPath));
-});
-
-afterAll(() => {
-  for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
-});
+const fixture = agentFixture();
 
 /** A copy of a fixture project in a temp folder (the cache and tsc output go there, not into the repo). */
 function copyProject(name: string): string {
   const dir = tempDir(`perflens-${name}-`);
-  cleanup.push(dir);
+  fixture.track(dir);
   fs.cpSync(program(name), dir, { recursive: true });
   return dir;
 }
@@ -53,7 +43,7 @@ describe('TypeScript through esbuild', () => {
 
     const out = new OutputCollector();
     const outDir = path.join(project, 'profiles');
-    const result = await runProfiled({ target: { kind: 'script', file: entry }, agentPath, outDir, log: newLog(), onOutput: out.onOutput });
+    const result = await runProfiled({ target: { kind: 'script', file: entry }, agentPath: fixture.agentPath, outDir, log: newLog(), onOutput: out.onOutput });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ greeting: 'hello ts from fixture-dep' });
 
@@ -77,7 +67,7 @@ describe('TypeScript through esbuild', () => {
   it('keeps an .mts entry an ES module', async () => {
     const project = copyProject('ts-esbuild');
     const out = new OutputCollector();
-    const result = await runProfiled({ target: { kind: 'script', file: path.join(project, 'src', 'esm-main.mts') }, agentPath, outDir: path.join(project, 'profiles'), log: newLog(), onOutput: out.onOutput });
+    const result = await runProfiled({ target: { kind: 'script', file: path.join(project, 'src', 'esm-main.mts') }, agentPath: fixture.agentPath, outDir: path.join(project, 'profiles'), log: newLog(), onOutput: out.onOutput });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({ esm: true, total: true });
     expect(result.generated?.endsWith('esm-main.mjs')).toBe(true);
@@ -104,7 +94,7 @@ describe('TypeScript compiled by tsc', () => {
     const entry = path.join(project, 'src', 'main.ts');
     const out = new OutputCollector();
     const log = newLog();
-    const result = await runProfiled({ target: { kind: 'script', file: entry }, agentPath, outDir: path.join(project, 'profiles'), log, onOutput: out.onOutput });
+    const result = await runProfiled({ target: { kind: 'script', file: entry }, agentPath: fixture.agentPath, outDir: path.join(project, 'profiles'), log, onOutput: out.onOutput });
     expect(result.exitCode).toBe(0);
     expect(out.stdout).toBe('compiled true\n');
     expect(result.generated).toBeUndefined();
@@ -129,7 +119,7 @@ describe('TypeScript compiled by tsc', () => {
       expect(resolved.generated).toBeDefined();
       expect(resolved.compiled).toBeUndefined();
       // No node_modules above the copy: the bundle went to the temp folder.
-      cleanup.push(path.dirname(resolved.generated as string));
+      fixture.track(path.dirname(resolved.generated as string));
     } finally {
       const now = new Date();
       fs.utimesSync(entry, now, new Date(now.getTime() - 120_000));

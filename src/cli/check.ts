@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CustomRuleLoad, CustomRuleMeta } from '../core/detect/custom';
+import { positionAt } from '../core/detect/custom';
 import { DetectorEngine } from '../core/detect/engine';
 import { RULES } from '../core/detect/rules';
 import { RULE_IDS, type FileResult, type Finding, type Severity } from '../core/detect/types';
@@ -11,11 +13,13 @@ export const CHECK_USAGE = `Usage: perflens check [paths…] [--format text|json
 
 Finds blocking calls in async code and handlers, and N+1 queries in loops, in JavaScript,
 TypeScript and Python files (default: the current folder; .gitignore and node_modules skipped).
+Custom rules in .perflens/rules/*.scm of the current folder run too.
 
   --format text|json|sarif   output format (default text; sarif is SARIF 2.1.0)
   --fail-on <level>          exit 1 when a finding is at or above: error, warning (default),
                              note, none (never fail on findings)
-Exit codes: 0 no findings at or above the level, 1 findings, 2 usage or input error.`;
+Exit codes: 0 no findings at or above the level, 1 findings, 2 usage or input error (including a
+custom rule file that does not compile).`;
 
 type Format = 'text' | 'json' | 'sarif';
 type FailOn = 'error' | 'warning' | 'note' | 'none';
@@ -86,7 +90,8 @@ export function toJson(results: FileResult[], cwd: string): unknown {
 
 declare const PERFLENS_VERSION: string;
 
-export function toSarif(results: FileResult[], cwd: string): unknown {
+export function toSarif(results: FileResult[], cwd: string, customRules: readonly CustomRuleMeta[] = []): unknown {
+  const ruleIds: string[] = [...RULE_IDS, ...customRules.map((r) => r.id)];
   const findings = results.flatMap((r) => r.findings);
   const location = (file: string, line: number, f?: Finding) => ({
     physicalLocation: {
@@ -103,7 +108,7 @@ export function toSarif(results: FileResult[], cwd: string): unknown {
           name: 'PerfLens',
           version: typeof PERFLENS_VERSION === 'string' ? PERFLENS_VERSION : '0.0.0',
           informationUri: 'https://github.com/perflens/perflens',
-          rules: RULE_IDS.map((id) => ({
+          rules: [...RULE_IDS.map((id) => ({
             id,
             name: RULES[id].name,
             shortDescription: { text: RULES[id].short },
@@ -112,7 +117,13 @@ export function toSarif(results: FileResult[], cwd: string): unknown {
             help: { text: RULES[id].full },
             defaultConfiguration: { level: 'warning' },
             properties: { tags: ['performance'] },
-          })),
+          })), ...customRules.map((r) => ({
+            id: r.id,
+            shortDescription: { text: r.description ?? r.id },
+            fullDescription: { text: r.description ?? r.message },
+            defaultConfiguration: { level: sarifLevel(r.severity) },
+            properties: { tags: ['performance', 'custom'] },
+          }))],
         },
       },
       originalUriBaseIds: { '%SRCROOT%': { uri: `${pathToFileURL(cwd).href.replace(/\/?$/, '/')}` } },
@@ -126,7 +137,7 @@ export function toSarif(results: FileResult[], cwd: string): unknown {
       }],
       results: findings.map((f) => ({
         ruleId: f.rule,
-        ruleIndex: RULE_IDS.indexOf(f.rule),
+        ruleIndex: ruleIds.indexOf(f.rule),
         level: sarifLevel(f.severity),
         message: { text: f.message },
         locations: [location(f.file, f.line, f)],
@@ -164,10 +175,25 @@ export async function checkCommand(argv: string[]): Promise<number> {
   }
   const files = collectSourceFiles(args.paths, cwd);
   const engine = new DetectorEngine();
+  let loads: CustomRuleLoad[] = [];
   try {
+    loads = await engine.loadCustomRules(cwd);
+    const broken = loads.filter((l) => l.problems.length > 0);
+    if (broken.length > 0) {
+      for (const l of broken) {
+        const text = readFileSync(l.file, 'utf8');
+        for (const p of l.problems) {
+          const at = positionAt(text, p.start);
+          process.stderr.write(`perflens: ${rel(cwd, l.file)}:${at.line + 1}:${at.column + 1}: ${p.message}\n`);
+        }
+      }
+      return 2;
+    }
+    const rules = loads.flatMap((l) => (l.rule ? [l.rule] : []));
+    engine.setCustomRules(cwd, rules);
     const results = await engine.analyseFiles(files);
     if (args.format === 'json') process.stdout.write(`${JSON.stringify(toJson(results, cwd), null, 2)}\n`);
-    else if (args.format === 'sarif') process.stdout.write(`${JSON.stringify(toSarif(results, cwd), null, 2)}\n`);
+    else if (args.format === 'sarif') process.stdout.write(`${JSON.stringify(toSarif(results, cwd, rules.map((r) => r.meta)), null, 2)}\n`);
     else {
       process.stdout.write(`${toText(results, cwd)}\n`);
       for (const r of results) if (r.skipped) process.stderr.write(`perflens: skipped ${rel(cwd, r.file)} (${r.skipped})\n`);
@@ -175,6 +201,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     const threshold = FAIL_RANK[args.failOn];
     return results.some((r) => r.findings.some((f) => RANK[f.severity] >= threshold)) ? 1 : 0;
   } finally {
+    for (const l of loads) l.rule?.dispose();
     engine.dispose();
   }
 }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { positionAt, type CustomRuleLoad } from '../core/detect/custom';
 import { DetectorEngine, DocumentAnalysis, type TextChange } from '../core/detect/engine';
 import { ParserPool } from '../core/detect/grammars';
 import { CancelledError, type FileResult, type Finding, type Severity } from '../core/detect/types';
@@ -12,6 +13,7 @@ import { currentSettings } from './settings';
 
 const LANGUAGES = new Set(['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python']);
 const DEBOUNCE_MS = 250;
+const RULES_GLOB = '.perflens/rules/*.scm';
 
 interface OpenDocument {
   analysis: DocumentAnalysis;
@@ -36,6 +38,13 @@ export class DetectorDiagnostics implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a document's diagnostics were set (tests wait on it). */
   readonly onDidUpdate = this.changed.event;
+  /** Custom rules of each workspace folder (trusted workspaces only), as last compiled. */
+  private readonly customRules = new Map<string, CustomRuleLoad[]>();
+  /** Rule files that have problems shown, per folder (to clear them on reload). */
+  private readonly ruleFileProblems = new Map<string, vscode.Uri[]>();
+  private readonly ruleWatchers: vscode.Disposable[] = [];
+  private rulesTimer: NodeJS.Timeout | undefined;
+  private rulesLoading: Promise<void> = Promise.resolve();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly log: ExtensionLog) {
     this.subscriptions.push(
@@ -48,6 +57,9 @@ export class DetectorDiagnostics implements vscode.Disposable {
       // keystroke would make each edit re-analyse every file that imports this one.
       vscode.workspace.onDidSaveTextDocument((d) => { if (this.documents.has(d.uri.toString())) this.engine?.setOverride(d.uri.fsPath, d.getText()); }),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('perflens.detectors')) this.reset(); }),
+      // Custom rules are workspace content the user did not write here: only trusted workspaces load them.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRulesReload(0)),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleRulesReload(0)),
     );
     for (const document of vscode.workspace.textDocuments) void this.open(document);
   }
@@ -55,6 +67,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
   /** Settings changed: a new engine with the new options, and every open document again. */
   private reset(): void {
     for (const document of vscode.workspace.textDocuments) this.close(document);
+    this.disposeCustomRules();
     this.engine?.dispose();
     this.engine = undefined;
     this.engineReady = undefined;
@@ -102,7 +115,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
             let reported = 0;
             const summary = await scanWorkspaceInWorker(
               vscode.Uri.joinPath(this.extensionUri, 'dist', 'scan-worker.js').fsPath,
-              { root: folder.uri.fsPath, exclude, skipFiles: open, options, grammarDir: vscode.Uri.joinPath(this.extensionUri, 'dist', 'grammars').fsPath },
+              { root: folder.uri.fsPath, exclude, skipFiles: open, options, customRules: this.customRulesAllowed, grammarDir: vscode.Uri.joinPath(this.extensionUri, 'dist', 'grammars').fsPath },
               {
                 signal: abort.signal,
                 onProgress: (done, total) => {
@@ -165,12 +178,18 @@ export class DetectorDiagnostics implements vscode.Disposable {
       const engine = new DetectorEngine(this.settings().options, {}, new ParserPool(vscode.Uri.joinPath(this.extensionUri, 'dist', 'grammars').fsPath));
       await engine.ready();
       this.engine = engine;
+      await this.reloadCustomRules(engine);
       return engine;
     })();
     return this.engineReady;
   }
 
   private async open(document: vscode.TextDocument): Promise<void> {
+    // A rule file opened first: load the rules, so its problems show.
+    if (document.languageId === 'perflens-query' && this.customRulesAllowed) {
+      this.ready().catch((error: unknown) => this.log.reportError('PerfLens could not load the tree-sitter grammars', error));
+      return;
+    }
     if (!this.supported(document) || this.documents.has(document.uri.toString())) return;
     if (this.ignored(document.uri, this.settings().ignore)) return;
     let engine: DetectorEngine;
@@ -220,16 +239,101 @@ export class DetectorDiagnostics implements vscode.Disposable {
     }
   }
 
+  /** True when custom rules may load: a trusted workspace. */
+  private get customRulesAllowed(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  private scheduleRulesReload(delay = DEBOUNCE_MS): void {
+    if (!this.engine) return;
+    if (this.rulesTimer) clearTimeout(this.rulesTimer);
+    this.rulesTimer = setTimeout(() => {
+      this.rulesTimer = undefined;
+      const engine = this.engine;
+      if (!engine) return;
+      this.rulesLoading = this.rulesLoading.then(() => this.reloadCustomRules(engine)).then(() => {
+        for (const [key, open] of this.documents) this.run(vscode.Uri.parse(key), open, () => open.analysis.analyse(open.token));
+      }).catch((error: unknown) => this.log.reportError('PerfLens could not load the custom rules', error));
+    }, delay);
+  }
+
+  /** Compiles `.perflens/rules/*.scm` of every folder, installs the rules, and shows rule-file problems. */
+  private async reloadCustomRules(engine: DetectorEngine): Promise<void> {
+    for (const w of this.ruleWatchers.splice(0)) w.dispose();
+    const folders = this.customRulesAllowed ? vscode.workspace.workspaceFolders ?? [] : [];
+    const loaded = new Map<string, CustomRuleLoad[]>();
+    for (const folder of folders) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, RULES_GLOB));
+      const changed = (): void => this.scheduleRulesReload();
+      this.ruleWatchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
+      loaded.set(folder.uri.fsPath, await engine.loadCustomRules(folder.uri.fsPath));
+    }
+    if (engine !== this.engine) {
+      for (const loads of loaded.values()) for (const l of loads) l.rule?.dispose();
+      return;
+    }
+    this.disposeCustomRules();
+    for (const [folder, loads] of loaded) {
+      this.customRules.set(folder, loads);
+      engine.setCustomRules(folder, loads.flatMap((l) => (l.rule ? [l.rule] : [])));
+      const withProblems: vscode.Uri[] = [];
+      for (const load of loads) {
+        const uri = vscode.Uri.file(load.file);
+        if (load.problems.length === 0) continue;
+        withProblems.push(uri);
+        this.collection.set(uri, await this.ruleProblemDiagnostics(uri, load));
+        this.changed.fire(uri);
+      }
+      this.ruleFileProblems.set(folder, withProblems);
+      const ok = loads.filter((l) => l.rule).map((l) => l.rule!.meta.id);
+      if (loads.length > 0) this.log.info(`Custom rules of ${folder}: ${ok.length > 0 ? ok.join(', ') : 'none loaded'}${withProblems.length > 0 ? `; ${withProblems.length} rule file(s) with problems` : ''}.`);
+    }
+  }
+
+  private async ruleProblemDiagnostics(uri: vscode.Uri, load: CustomRuleLoad): Promise<vscode.Diagnostic[]> {
+    let text = '';
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch {
+      // Unreadable: the problems go on the first line.
+    }
+    return load.problems.map((p) => {
+      const start = positionAt(text, p.start);
+      const end = positionAt(text, Math.max(p.start, p.end));
+      const diagnostic = new vscode.Diagnostic(new vscode.Range(start.line, start.column, end.line, end.column), p.message, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = 'PerfLens';
+      diagnostic.code = 'custom-rule';
+      return diagnostic;
+    });
+  }
+
+  private disposeCustomRules(): void {
+    for (const [folder, loads] of this.customRules) {
+      this.engine?.setCustomRules(folder, []);
+      for (const l of loads) l.rule?.dispose();
+    }
+    this.customRules.clear();
+    for (const uris of this.ruleFileProblems.values()) for (const uri of uris) this.collection.delete(uri);
+    this.ruleFileProblems.clear();
+  }
+
   private toDiagnostic(finding: Finding): vscode.Diagnostic {
     const range = new vscode.Range(finding.line - 1, Math.max(0, finding.column - 1), finding.endLine - 1, Math.max(0, finding.endColumn - 1));
     const diagnostic = new vscode.Diagnostic(range, finding.message, severityOf(finding.severity));
     diagnostic.source = 'PerfLens';
-    diagnostic.code = { value: finding.rule, target: vscode.Uri.joinPath(this.extensionUri, 'docs', 'rules', `${finding.rule}.md`) };
+    const ruleFile = this.customRuleFile(finding.rule);
+    // Built-in rules link to their doc page; custom rules to the .scm file that defines them.
+    diagnostic.code = { value: finding.rule, target: ruleFile ? vscode.Uri.file(ruleFile) : vscode.Uri.joinPath(this.extensionUri, 'docs', 'rules', `${finding.rule}.md`) };
     diagnostic.relatedInformation = finding.related.map((r) => new vscode.DiagnosticRelatedInformation(
       new vscode.Location(vscode.Uri.file(r.file), new vscode.Position(Math.max(0, r.line - 1), 0)),
       r.message,
     ));
     return diagnostic;
+  }
+
+  private customRuleFile(id: string): string | undefined {
+    for (const loads of this.customRules.values()) for (const l of loads) if (l.rule?.meta.id === id) return l.file;
+    return undefined;
   }
 
   private close(document: vscode.TextDocument): void {
@@ -250,6 +354,9 @@ export class DetectorDiagnostics implements vscode.Disposable {
       open.analysis.dispose();
     }
     this.documents.clear();
+    if (this.rulesTimer) clearTimeout(this.rulesTimer);
+    for (const w of this.ruleWatchers.splice(0)) w.dispose();
+    this.disposeCustomRules();
     this.engine?.dispose();
     for (const s of this.subscriptions) s.dispose();
   }

@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { formatMs, formatPercent, shortPath } from '../core/format';
 import type { CallEdge } from '../core/profile/report';
+import { BenchCommands } from './benchCommands';
+import { BenchStatus } from './benchStatus';
 import { HeatCodeLensProvider } from './codeLens';
 import { HeatDecorations, type DecorationSnapshot } from './decorations';
 import { DETECTOR_LANGUAGES, DetectorDiagnostics } from './detectorDiagnostics';
 import { DetectorFixProvider } from './detectorFixes';
+import { CommitContentProvider, COMMIT_SCHEME, HistoryPanel } from './historyPanel';
 import { HeatHoverProvider } from './hover';
 import { HotspotsProvider } from './hotspotsView';
 import { ExtensionLog } from './log';
@@ -19,6 +22,11 @@ export interface PerfLensApi {
   readonly commands: ProfileCommands;
   readonly hotspots: HotspotsProvider;
   readonly detectors: DetectorDiagnostics;
+  readonly bench: BenchCommands;
+  /** The Benchmark history webview (its last render report, its next one). */
+  readonly history: HistoryPanel;
+  /** The status bar item shown after a benchmark run. */
+  readonly benchStatus: BenchStatus;
   decorationsFor(uri: vscode.Uri): DecorationSnapshot | undefined;
   /** Redraws decorations now instead of after the debounce. */
   refreshDecorations(): void;
@@ -45,7 +53,10 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
   const decorations = new HeatDecorations(context.extensionUri, state, display);
   const hotspots = new HotspotsProvider(state);
   const codeLens = new HeatCodeLensProvider(state, () => display().codeLens);
-  const commands = new ProfileCommands(context.extensionUri, log, state, terminal);
+  const history = new HistoryPanel(context.extensionUri, log);
+  const benchStatus = new BenchStatus();
+  const bench = new BenchCommands(log, history, benchStatus);
+  const commands = new ProfileCommands(context.extensionUri, log, state, terminal, (figures) => bench.recordProfileRun(figures));
   const detectors = new DetectorDiagnostics(context.extensionUri, log);
   const treeView = vscode.window.createTreeView('perflens.hotspots', { treeDataProvider: hotspots, showCollapseAll: true });
   void vscode.commands.executeCommand('setContext', 'perflens.hasProfile', false);
@@ -61,7 +72,8 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     });
 
   context.subscriptions.push(
-    state, terminal, decorations, hotspots, codeLens, treeView, detectors,
+    state, terminal, decorations, hotspots, codeLens, treeView, detectors, history, benchStatus, bench,
+    vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, new CommitContentProvider()),
     vscode.languages.registerCodeActionsProvider(
       DETECTOR_LANGUAGES.map((language) => ({ language, scheme: 'file' })),
       new DetectorFixProvider(),
@@ -79,6 +91,8 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     register('perflens.clearDecorations', () => state.clear()),
     register('perflens.openLog', () => log.show()),
     register('perflens.scanWorkspace', () => detectors.scanWorkspace()),
+    register('perflens.runBenchmarks', () => bench.runBenchmarks()),
+    register('perflens.showBenchmarkHistory', () => bench.showHistory()),
     register('perflens.showFunctionDetails', (id?: string) => showFunctionDetails(state, id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('perflens.display')) return;
@@ -92,6 +106,9 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     commands,
     hotspots,
     detectors,
+    bench,
+    history,
+    benchStatus,
     decorationsFor: (uri) => decorations.snapshot(uri),
     refreshDecorations: () => decorations.refresh(),
   };

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatMs, formatPercent, shortPath } from '../core/format';
 import { UserFacingError } from '../core/log';
 import { analyzeProfilesInWorker, type AnalyzeOptions, type ProfileSource } from '../core/profile';
+import type { ProfileRunFigures } from '../core/bench/profileSeries';
 import type { ProfileReport } from '../core/profile/report';
 import { describeRunProblem, profileProgram, type ProfileSessionResult } from '../core/profileSession';
 import { splitCommandLine } from '../core/commandLine';
@@ -30,6 +31,8 @@ export class ProfileCommands {
     private readonly log: ExtensionLog,
     private readonly state: ProfileState,
     private readonly terminal: ProgramTerminal,
+    /** Receives each successful run's figures (the benchmark history's suite `profile`). */
+    private readonly onProfiled?: (figures: ProfileRunFigures) => Promise<void>,
   ) {}
 
   async profileScript(uri?: vscode.Uri): Promise<ProfileOutcome | undefined> {
@@ -161,6 +164,10 @@ export class ProfileCommands {
       }
       this.show(result.report, title);
       void this.summarize(result.report, title, problem);
+      if (!problem && this.onProfiled && result.report.wallMs !== null) {
+        const name = target.kind === 'script' ? vscode.workspace.asRelativePath(target.file, false) : title;
+        void this.onProfiled({ target: name, wallMs: result.report.wallMs, cpuMs: result.report.cpuMs, peakMemoryBytes: result.report.peakRssBytes ?? undefined });
+      }
       return { result, report: result.report, problem };
     } catch (error) {
       if (analysisAbort.signal.aborted) return { problem: 'Cancelled.' };

@@ -88,3 +88,58 @@ trustedTest('Python quick fixes: time.sleep becomes await asyncio.sleep, other c
   await vscode.commands.executeCommand('workbench.action.files.revert');
 });
 
+
+// Custom rules: examples/.perflens/rules/json-parse-in-loop.scm is in the workspace (a copy of examples/).
+const customDemo = `const fs = require('fs');
+const lines = ['{"a":1}', '{"a":2}'];
+for (const line of lines) {
+  const row = JSON.parse(line);
+  console.log(row);
+}
+async function handler() {
+  return fs.readFileSync('x.txt', 'utf8');
+}
+module.exports = { handler };
+`;
+
+test('a custom rule in .perflens/rules reports in a trusted workspace only', async () => {
+  const uri = vscode.Uri.file(path.join(workspace(), 'scripts', 'custom-rule-demo.js'));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(customDemo));
+  try {
+    await openEditor(uri.fsPath);
+    // The built-in rule shows that the file was analysed in both kinds of workspace.
+    await waitFor('the blocking-call diagnostic', () => perflensDiagnostics(uri, 'blocking-call')[0], 30_000);
+    if (trusted) {
+      const custom = await waitFor('the json-parse-in-loop diagnostic', () => perflensDiagnostics(uri, 'json-parse-in-loop')[0], 30_000);
+      assert.equal(custom.range.start.line + 1, 4, 'on the JSON.parse line');
+      assert.equal(custom.severity, vscode.DiagnosticSeverity.Warning);
+      assert.match(custom.message, /^`JSON\.parse\(line\)` parses/);
+      assert.ok(typeof custom.code === 'object' && custom.code.target.path.endsWith('/.perflens/rules/json-parse-in-loop.scm'), 'the code links to the rule file');
+    } else {
+      await sleep(1500);
+      assert.deepEqual(perflensDiagnostics(uri).map(codeOf), ['blocking-call'], 'custom rules do not load in an untrusted workspace');
+    }
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.workspace.fs.delete(uri);
+  }
+});
+
+trustedTest('a broken rule file gets a diagnostic on itself, loaded live, and loses it when fixed', async () => {
+  const rule = vscode.Uri.file(path.join(workspace(), '.perflens', 'rules', 'broken-e2e.scm'));
+  const header = '; id: no-console-log\n; message: {{call}} in a loop\n; severity: information\n; languages: javascript\n';
+  await vscode.workspace.fs.writeFile(rule, new TextEncoder().encode(`${header}((call_expression function: (member_expression) @call) @match\n`));
+  try {
+    const problem = await waitFor('the diagnostic on the rule file', () => vscode.languages.getDiagnostics(rule).find((d) => d.source === 'PerfLens'), 30_000);
+    assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(problem.message, /Bad syntax/);
+    assert.equal(problem.range.start.line, 5, 'at the end of the unclosed pattern');
+    await vscode.workspace.fs.writeFile(rule, new TextEncoder().encode(`${header}((call_expression function: (member_expression) @call) @match (#eq? @call "console.log"))\n`));
+    await waitFor('the diagnostic on the rule file to go away', () => !vscode.languages.getDiagnostics(rule).some((d) => d.source === 'PerfLens'), 30_000);
+    const editor = await openEditor(rule.fsPath);
+    assert.equal(editor.document.languageId, 'perflens-query', 'rule files open as PerfLens Query');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  } finally {
+    await vscode.workspace.fs.delete(rule);
+  }
+});

@@ -3,6 +3,7 @@
 import './activation.suite';
 import './profile.suite';
 import './detect.suite';
+import './history.suite';
 import { runAll } from './harness';
 
 export async function run(): Promise<void> {

@@ -10,3 +10,4 @@ export * from './budgets';
 export * from './report';
 export * from './runner';
 export * from './profileSeries';
+export * from './historyView';

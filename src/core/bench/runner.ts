@@ -48,17 +48,49 @@ export function commandArgv(command: string | string[]): string[] {
   return Array.isArray(command) ? command : splitCommandLine(command);
 }
 
-/** Runs a command without a shell; resolves with stdout, rejects on a non-zero exit. */
+/**
+ * Runs a command without a shell; resolves with stdout, rejects on a non-zero exit. On POSIX the
+ * command leads its own process group, so aborting ends it and every process it started.
+ */
 export function runCommand(argv: string[], cwd: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, shell: false, stdio: ['ignore', 'pipe', 'pipe'], signal, windowsHide: true });
+    if (signal?.aborted) {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      return;
+    }
+    const group = process.platform !== 'win32';
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, shell: false, stdio: ['ignore', 'pipe', 'pipe'], detached: group, windowsHide: true });
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = (sig: NodeJS.Signals): void => {
+      try {
+        if (group && child.pid !== undefined) process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // already gone
+      }
+    };
+    const onAbort = (): void => {
+      kill('SIGTERM');
+      killTimer = setTimeout(() => kill('SIGKILL'), 2000);
+      killTimer.unref();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
-    child.on('error', (e) => reject(new Error(`${argv[0]}: ${e.message}`)));
+    child.on('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new Error(`${argv[0]}: ${e.message}`));
+    });
     child.on('close', (code, sig) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) {
+        // Whatever the command left in its group goes too.
+        kill('SIGKILL');
+        clearTimeout(killTimer);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      } else if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
       else reject(new Error(`${argv.join(' ')} exited with ${code ?? sig}${err ? `: ${err.trim().split('\n').slice(-3).join(' / ')}` : ''}`));
     });
   });

@@ -5,6 +5,8 @@
  * the setting, so a bad value never stops anything.
  */
 
+import { BENCH_FORMATS } from '../bench/importers';
+
 const SEVERITIES = ['off', 'hint', 'information', 'warning', 'error'] as const;
 
 interface SettingBase {
@@ -18,7 +20,21 @@ export interface BooleanSetting extends SettingBase { type: 'boolean'; default: 
 export interface StringSetting extends SettingBase { type: 'string'; default: string; enum?: readonly string[] }
 export interface StringArraySetting extends SettingBase { type: 'array'; default: string[] }
 export interface StringMapSetting extends SettingBase { type: 'object'; default: Record<string, string> }
-export type SettingDefinition = NumberSetting | BooleanSetting | StringSetting | StringArraySetting | StringMapSetting;
+/** One field of the objects in an ObjectArraySetting. `command`: a command line or an argv array. */
+export type FieldSchema =
+  | { type: 'string'; description: string; enum?: readonly string[] }
+  | { type: 'number'; description: string; integer?: boolean; minimum?: number; maximum?: number }
+  | { type: 'command'; description: string };
+export type FieldValue = string | number | string[];
+export type ObjectItem = Record<string, FieldValue>;
+/** A list of objects (e.g. configured benchmarks); each bad entry is dropped with a warning naming it. */
+export interface ObjectArraySetting extends SettingBase {
+  type: 'array';
+  default: ObjectItem[];
+  fields: Record<string, FieldSchema>;
+  required: readonly string[];
+}
+export type SettingDefinition = NumberSetting | BooleanSetting | StringSetting | StringArraySetting | StringMapSetting | ObjectArraySetting;
 
 export const settingDefinitions = {
   'profile.samplingIntervalMicros': {
@@ -85,6 +101,34 @@ export const settingDefinitions = {
     type: 'array', default: [],
     description: 'Glob patterns, relative to the workspace folder, of files the detectors leave alone (`**/fixtures/**`). node_modules, `.gitignore`d files and `files.exclude` are always left out of workspace scans.',
   },
+  'bench.benchmarks': {
+    type: 'array', default: [], restricted: true,
+    fields: {
+      name: { type: 'string', description: 'Name of the benchmark; becomes the suite of its results in the history.' },
+      command: { type: 'command', description: 'Command line (split on spaces and quotes, no shell) or argv array.' },
+      format: { type: 'string', enum: BENCH_FORMATS, description: 'Which tool\'s output the command prints.' },
+      cwd: { type: 'string', description: 'Working directory, relative to the workspace folder.' },
+      repeat: { type: 'number', integer: true, minimum: 1, maximum: 1000, description: 'Run the command this many times; the runs become the samples of one result.' },
+      output: { type: 'string', description: 'Read the tool\'s output from this file (relative to cwd) instead of stdout.' },
+    },
+    required: ['name', 'command', 'format'],
+    description: 'Benchmarks *PerfLens: Run benchmarks* runs: `{ "name", "command", "format", "cwd"?, "repeat"? }`. Empty: the `benchmarks` of `.perflens/config.json` (what `perflens bench run` reads). Ignored in untrusted workspaces.',
+  },
+  'bench.historyFile': {
+    type: 'string', default: '.perflens/history.jsonl',
+    description: 'The benchmark history (JSON Lines, format v1), relative to the workspace folder.',
+  },
+  'bench.budgets': {
+    type: 'array', default: [],
+    fields: {
+      match: { type: 'string', description: 'Glob on "suite/name" (`*`, `?`).' },
+      max: { type: 'number', description: 'The value must stay at or below this.' },
+      min: { type: 'number', description: 'The value must stay at or above this.' },
+      maxChangePercent: { type: 'number', minimum: 0, description: 'Largest change against the baseline, in percent in the worse direction.' },
+    },
+    required: ['match'],
+    description: 'Performance budgets: `{ "match": "suite/name glob", "max"?, "min"?, "maxChangePercent"? }`. Used before those of `.perflens/budgets.json`.',
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingKey = keyof typeof settingDefinitions;
@@ -92,7 +136,8 @@ type ValueOf<D> = D extends { type: 'string'; enum: readonly (infer E)[] } ? E
   : D extends { type: 'number' } ? number
   : D extends { type: 'boolean' } ? boolean
     : D extends { type: 'string' } ? string
-      : D extends { type: 'array' } ? string[]
+      : D extends { type: 'array'; fields: object } ? ObjectItem[]
+        : D extends { type: 'array' } ? string[]
         : Record<string, string>;
 export type Settings = { [K in SettingKey]: ValueOf<(typeof settingDefinitions)[K]> };
 
@@ -116,11 +161,81 @@ export function readSettings(get: (key: SettingKey) => unknown, warn: (message: 
   for (const [key, def] of Object.entries(settingDefinitions) as [SettingKey, SettingDefinition][]) {
     const raw = get(key);
     if (raw === undefined || raw === null) continue;
+    if (def.type === 'array' && 'fields' in def) {
+      out[key] = checkObjectArray(key, def, raw, warn);
+      continue;
+    }
     const problem = checkValue(def, raw);
     if (problem) warn(`Setting ${SETTINGS_SECTION}.${key} ${problem}; using the default (${JSON.stringify(def.default)}).`);
     else out[key] = copyJson(raw);
   }
   return out as Settings;
+}
+
+/** Keeps the valid entries of an object list; warns once per bad entry, naming it by index and name. */
+function checkObjectArray(key: SettingKey, def: ObjectArraySetting, raw: unknown, warn: (message: string) => void): ObjectItem[] {
+  if (!Array.isArray(raw)) {
+    warn(`Setting ${SETTINGS_SECTION}.${key} must be a list of objects, not ${describe(raw)}; using the default (${JSON.stringify(def.default)}).`);
+    return copyJson(def.default);
+  }
+  const out: ObjectItem[] = [];
+  raw.forEach((entry: unknown, i) => {
+    const problem = objectProblem(def, entry);
+    if (!problem) {
+      out.push(copyJson(entry as ObjectItem));
+      return;
+    }
+    const name = entry !== null && typeof entry === 'object' && typeof (entry as Record<string, unknown>).name === 'string' ? ` ("${(entry as Record<string, string>).name}")` : '';
+    warn(`Setting ${SETTINGS_SECTION}.${key}[${i}]${name}: ${problem}; that entry is ignored.`);
+  });
+  return out;
+}
+
+function objectProblem(def: ObjectArraySetting, entry: unknown): string | undefined {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return `must be an object, not ${describe(entry)}`;
+  const obj = entry as Record<string, unknown>;
+  for (const field of def.required) if (obj[field] === undefined) return `"${field}" is missing`;
+  for (const [field, value] of Object.entries(obj)) {
+    const schema = def.fields[field];
+    if (!schema) return `unknown field "${field}" (known: ${Object.keys(def.fields).join(', ')})`;
+    const problem = fieldProblem(schema, value);
+    if (problem) return `"${field}" ${problem}`;
+  }
+  return undefined;
+}
+
+export function fieldProblem(schema: FieldSchema, value: unknown): string | undefined {
+  switch (schema.type) {
+    case 'string':
+      if (typeof value !== 'string') return `must be a string, not ${describe(value)}`;
+      if (schema.enum && !schema.enum.includes(value)) return `must be one of ${schema.enum.join(', ')}, not ${describe(value)}`;
+      return undefined;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, not ${describe(value)}`;
+      if (schema.integer && !Number.isInteger(value)) return `must be a whole number, not ${value}`;
+      if (schema.minimum !== undefined && value < schema.minimum) return `must be at least ${schema.minimum}, not ${value}`;
+      if (schema.maximum !== undefined && value > schema.maximum) return `must be at most ${schema.maximum}, not ${value}`;
+      return undefined;
+    case 'command':
+      if (typeof value === 'string' && value.trim() !== '') return undefined;
+      if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return undefined;
+      return `must be a command line or a non-empty list of strings, not ${describe(value)}`;
+  }
+}
+
+function fieldJsonSchema(schema: FieldSchema): Record<string, unknown> {
+  switch (schema.type) {
+    case 'string':
+      return schema.enum ? { type: 'string', enum: [...schema.enum], description: schema.description } : { type: 'string', description: schema.description };
+    case 'number': {
+      const out: Record<string, unknown> = { type: schema.integer ? 'integer' : 'number', description: schema.description };
+      if (schema.minimum !== undefined) out.minimum = schema.minimum;
+      if (schema.maximum !== undefined) out.maximum = schema.maximum;
+      return out;
+    }
+    case 'command':
+      return { type: ['string', 'array'], items: { type: 'string' }, description: schema.description };
+  }
 }
 
 function checkValue(def: SettingDefinition, raw: unknown): string | undefined {
@@ -161,7 +276,16 @@ export function configurationContribution(): Record<string, Record<string, unkno
     const entry: Record<string, unknown> = { type: def.type, default: def.default, markdownDescription: def.description };
     if (def.type === 'number') { entry.minimum = def.minimum; entry.maximum = def.maximum; }
     if (def.type === 'string' && def.enum) entry.enum = [...def.enum];
-    if (def.type === 'array') entry.items = { type: 'string' };
+    if (def.type === 'array') {
+      entry.items = 'fields' in def
+        ? {
+          type: 'object',
+          properties: Object.fromEntries(Object.entries(def.fields).map(([f, schema]) => [f, fieldJsonSchema(schema)])),
+          required: [...def.required],
+          additionalProperties: false,
+        }
+        : { type: 'string' };
+    }
     if (def.type === 'object') entry.additionalProperties = { type: 'string' };
     if (def.scope) entry.scope = def.scope;
     out[`${SETTINGS_SECTION}.${key}`] = entry;

@@ -1,18 +1,20 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Edit, Node, Tree } from 'web-tree-sitter';
+import type { Edit, Language, Node, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ModuleFacts } from './facts';
 import { languageOf, ParserPool } from './grammars';
 import { analyseJs, jsWorkerTargets, type RawFinding } from './js/analyzeJs';
 import jsNodesQuery from './js/nodes.scm';
 import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
+import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
 import { applySuppressions } from './suppress';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 /** Import chains followed across files (context → h1 → h2 → h3). */
 const MAX_IMPORT_DEPTH = 3;
+const RESOLUTION_TTL_MS = 5_000;
 
 export interface EngineHost {
   /** Reads a file; undefined when it cannot be read. Defaults to the file system. */
@@ -59,6 +61,23 @@ export class DetectorEngine {
   private depth = 0;
   /** Set when a cycle or the depth limit cut an import chain short. */
   private cut = false;
+  /** Set when an import cycle (not only the depth limit) cut a chain short. */
+  private cycleCut = false;
+  /**
+   * Facts cut short by the depth limit alone, keyed by depth and file: they depend only on how
+   * much of the chain was left, so a module imported from many places is parsed once per depth.
+   */
+  private readonly depthCutCache = new Map<string, ModuleFacts>();
+  /** Import resolution memo (directory + specifier → file), kept while a batch runs. */
+  private resolveMemo: Map<string, string | undefined> | undefined;
+  private readonly recentResolutions = new Map<string, { target: string | undefined; at: number }>();
+  /** Findings of the top-level files of a batch, computed while indexing (one parse per file). */
+  private collecting = false;
+  /** Bumped whenever what an analysis sees may have changed (facts, overrides, custom rules). */
+  private generation = 0;
+  /** Custom rules by the folder whose `.perflens/rules` they come from; they apply to files below it. */
+  private readonly customRules = new Map<string, readonly CustomRule[]>();
+  private readonly indexed = new Map<string, { findings: FileResult; signature: string }>();
   private readonly workerFiles = new Set<string>();
   private readonly overrides = new Map<string, string>();
   /** Workspace functions registered as startup code by other files: file → export names. */
@@ -84,6 +103,10 @@ export class DetectorEngine {
    * whose facts were computed from it; no argument: everything.
    */
   invalidate(file?: string): void {
+    this.generation++;
+    this.recentResolutions.clear();
+    this.depthCutCache.clear();
+    this.indexed.clear();
     if (file === undefined) {
       this.factsCache.clear();
       this.dependencies.clear();
@@ -129,6 +152,26 @@ export class DetectorEngine {
 
   /** Workspace module of an import specifier (JS relative imports, Python modules). */
   resolveModule(fromFile: string, specifier: string): string | undefined {
+    const key = `${path.dirname(fromFile)}\0${languageOf(fromFile) === 'python' ? 'py' : 'js'}\0${specifier}`;
+    const memo = this.resolveMemo;
+    if (memo) {
+      if (memo.has(key)) return memo.get(key);
+      const target = this.resolveUncached(fromFile, specifier);
+      memo.set(key, target);
+      return target;
+    }
+    // Outside a batch (editor documents re-analysed as they change), answers are kept a few
+    // seconds: a file created meanwhile is seen at the latest then (or at once after invalidate).
+    const now = Date.now();
+    const kept = this.recentResolutions.get(key);
+    if (kept && now - kept.at < RESOLUTION_TTL_MS) return kept.target;
+    const target = this.resolveUncached(fromFile, specifier);
+    if (this.recentResolutions.size > 10_000) this.recentResolutions.clear();
+    this.recentResolutions.set(key, { target, at: now });
+    return target;
+  }
+
+  private resolveUncached(fromFile: string, specifier: string): string | undefined {
     const dir = path.dirname(fromFile);
     if (languageOf(fromFile) === 'python') {
       const dots = /^\.*/.exec(specifier)![0].length;
@@ -164,9 +207,20 @@ export class DetectorEngine {
   factsOf(file: string): ModuleFacts | undefined {
     const cached = this.factsCache.get(file);
     if (cached) return cached;
-    if (this.inProgress.has(file) || this.depth >= MAX_IMPORT_DEPTH) {
+    if (this.inProgress.has(file)) {
+      this.cut = true;
+      this.cycleCut = true;
+      return undefined;
+    }
+    if (this.depth >= MAX_IMPORT_DEPTH) {
       this.cut = true;
       return undefined;
+    }
+    const depthKey = `${this.depth}\0${file}`;
+    const partial = this.depthCutCache.get(depthKey);
+    if (partial) {
+      this.cut = true;
+      return partial;
     }
     const bytes = this.read(file);
     if (!bytes || skipReason(file, bytes, this.options.maxFileBytes)) {
@@ -177,15 +231,25 @@ export class DetectorEngine {
     this.inProgress.add(file);
     this.depth++;
     const outerCut = this.cut;
+    const outerCycle = this.cycleCut;
     this.cut = false;
+    this.cycleCut = false;
     try {
       const parsed = this.parseSync(file, bytes.toString('utf8'));
       if (!parsed) return undefined;
       try {
-        const { facts } = this.run(parsed, file, false);
+        // While a batch runs, findings come from the same parse; they are final at the top of the
+        // batch, or when no import chain below this file was cut (its facts then equal those
+        // seen from the top).
+        const { facts, findings } = this.run(parsed, file, this.collecting);
+        if (this.collecting && (!this.cut || this.depth === 1)) this.indexed.set(file, { findings: this.finish(parsed, file, findings), signature: this.signatureOf(file) });
         // Facts computed under a cycle or depth cut are incomplete: cache them only at the top.
         if (!this.cut || this.depth === 1) this.factsCache.set(file, facts);
+        // Cut short (depth limit, or a cycle: then the facts miss only the modules of the chain
+        // being computed, which can cost findings but never adds one): reused at this depth.
+        else this.depthCutCache.set(depthKey, facts);
         this.cut = this.cut || outerCut;
+        this.cycleCut = this.cycleCut || outerCycle;
         return facts;
       } finally {
         parsed.tree.delete();
@@ -203,7 +267,9 @@ export class DetectorEngine {
     if (!parser) throw new Error('DetectorEngine.ready() was not awaited');
     const started = Date.now();
     const progressCallback = ((): boolean => !!token?.isCancellationRequested || Date.now() - started > 10_000) as unknown as () => void;
-    const tree = parser.parse(text, oldTree ?? null, { progressCallback });
+    // An incremental reparse takes milliseconds: the progress callback (cancel, 10 s limit) would
+    // only slow it down.
+    const tree = oldTree ? parser.parse(text, oldTree) : parser.parse(text, null, { progressCallback });
     if (!tree) {
       if (token?.isCancellationRequested) throw new CancelledError();
       return undefined;
@@ -261,32 +327,64 @@ export class DetectorEngine {
    */
   async indexWorkspace(files: string[], token?: CancellationToken): Promise<void> {
     await this.ready();
-    for (const f of files) {
-      if (token?.isCancellationRequested) throw new CancelledError();
-      const abs = path.resolve(f);
-      if (!languageOf(abs)) continue;
-      const bytes = this.read(abs);
-      if (bytes && /\.[cm]?[jt]sx?$/.test(abs) && bytes.length < (this.options.maxFileBytes ?? DEFAULT_MAX_BYTES)) for (const w of jsWorkerTargets(bytes.toString('utf8'), abs)) this.workerFiles.add(w);
-      this.factsOf(abs);
+    const batch = !this.resolveMemo;
+    if (batch) this.resolveMemo = new Map();
+    try {
+      for (const f of files) {
+        if (token?.isCancellationRequested) throw new CancelledError();
+        const abs = path.resolve(f);
+        if (!languageOf(abs)) continue;
+        const bytes = this.read(abs);
+        if (bytes && /\.[cm]?[jt]sx?$/.test(abs) && bytes.length < (this.options.maxFileBytes ?? DEFAULT_MAX_BYTES) && mayStartWorkers(bytes)) for (const w of jsWorkerTargets(bytes.toString('utf8'), abs)) this.workerFiles.add(w);
+        this.factsOf(abs);
+      }
+    } finally {
+      if (batch) this.resolveMemo = undefined;
     }
   }
 
+  /** What other files told about `file` when its findings were computed. */
+  private signatureOf(file: string): string {
+    const list = (s: Set<string> | undefined): string => (s ? [...s].sort().join(',') : '');
+    return `${this.workerFiles.has(file) ? 'w' : ''}|${list(this.registered.get(file))}|${list(this.registeredHandlers.get(file))}`;
+  }
+
   /** Analyses a set of workspace files; facts are shared between them. */
-  async analyseFiles(files: string[], token?: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<FileResult[]> {
-    await this.indexWorkspace(files, token);
-    const results: FileResult[] = [];
-    for (const [i, f] of files.entries()) {
-      if (token?.isCancellationRequested) throw new CancelledError();
-      results.push(await this.analyseFile(f, undefined, token));
-      onProgress?.(i + 1, files.length);
+  async analyseFiles(files: string[], token?: CancellationToken, onProgress?: (done: number, total: number) => void, onResult?: (result: FileResult) => void): Promise<FileResult[]> {
+    this.resolveMemo = new Map();
+    this.collecting = true;
+    try {
+      this.indexed.clear();
+      await this.indexWorkspace(files, token);
+      this.collecting = false;
+      const results: FileResult[] = [];
+      for (const [i, f] of files.entries()) {
+        if (token?.isCancellationRequested) throw new CancelledError();
+        const abs = path.resolve(f);
+        const kept = this.indexed.get(abs);
+        this.indexed.delete(abs);
+        const result = kept && kept.signature === this.signatureOf(abs) ? kept.findings : await this.analyseFile(f, undefined, token);
+        results.push(result);
+        onResult?.(result);
+        onProgress?.(i + 1, files.length);
+      }
+      return results;
+    } finally {
+      this.collecting = false;
+      this.resolveMemo = undefined;
+      this.indexed.clear();
     }
-    return results;
   }
 
   /** Opens an editor document for incremental re-analysis. */
   async openDocument(file: string, text: string): Promise<DocumentAnalysis> {
     await this.ready();
     return new DocumentAnalysis(this, path.resolve(file), text);
+  }
+
+  /** @internal What, besides its own text, a file's findings depend on; equal values: same inputs. */
+  stateOf(file: string): string {
+    return `${this.generation}|${this.signatureOf(file)}`;
   }
 
   /** @internal used by DocumentAnalysis */
@@ -300,11 +398,16 @@ export class DetectorEngine {
   }
 
   private resultOf(parsed: ParsedFile, file: string, token?: CancellationToken): FileResult {
-    const notes: string[] = [];
-    if (parsed.tree.rootNode.hasError) notes.push('the file has syntax errors; findings are reported only where the tree is sound');
     const { findings } = this.run(parsed, file, true);
     if (token?.isCancellationRequested) throw new CancelledError();
+    return this.finish(parsed, file, findings);
+  }
+
+  private finish(parsed: ParsedFile, file: string, findings: RawFinding[]): FileResult {
+    const notes: string[] = [];
+    if (parsed.tree.rootNode.hasError) notes.push('the file has syntax errors; findings are reported only where the tree is sound');
     const placed = findings.filter((f) => !insideError(f.node)).map((f) => this.place(f, file)).filter((f): f is Finding => f !== undefined);
+    placed.push(...this.customFindings(parsed, file));
     return { file, findings: applySuppressions(dedupe(placed), parsed.text, parsed.language), notes };
   }
 
@@ -323,6 +426,51 @@ export class DetectorEngine {
       message: f.message,
       related: f.related.filter((r) => !(r.file === file && r.line === n.startPosition.row + 1)).map((r) => ({ file: r.file, line: r.line, message: r.message })),
     };
+  }
+
+  /**
+   * Compiles the `.perflens/rules/*.scm` files of a folder (not installed: see `setCustomRules`).
+   * The caller owns the rules and disposes them.
+   */
+  async loadCustomRules(folder: string): Promise<CustomRuleLoad[]> {
+    const languages = await this.loadedLanguages();
+    return loadCustomRulesFrom(folder, (id) => languages.get(id)!);
+  }
+
+  /** Compiles one rule file from its text (an editor buffer). */
+  async compileCustomRule(file: string, text: string): Promise<CustomRuleLoad> {
+    const languages = await this.loadedLanguages();
+    return compileCustomRule(file, text, (id) => languages.get(id)!);
+  }
+
+  private async loadedLanguages(): Promise<Map<LanguageId, Language>> {
+    const ids = ['javascript', 'typescript', 'tsx', 'python'] as const;
+    const loaded = await Promise.all(ids.map((id) => this.pool.language(id)));
+    return new Map(ids.map((id, i) => [id, loaded[i]!]));
+  }
+
+  /** Installs the custom rules of a folder (replacing its previous ones; empty: none). */
+  setCustomRules(folder: string, rules: readonly CustomRule[]): void {
+    this.generation++;
+    const key = path.resolve(folder);
+    if (rules.length === 0) this.customRules.delete(key); else this.customRules.set(key, rules);
+  }
+
+  private customRulesFor(file: string): CustomRule[] {
+    const out: CustomRule[] = [];
+    for (const [folder, rules] of this.customRules) {
+      if (file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep)) out.push(...rules);
+    }
+    return out;
+  }
+
+  private customFindings(parsed: ParsedFile, file: string): Finding[] {
+    const rules = this.customRulesFor(file);
+    if (rules.length === 0) return [];
+    return runCustomRules(rules, parsed.tree, parsed.language).map((c) => ({
+      rule: c.rule, file, severity: c.severity, message: c.message, related: [],
+      line: c.start.row + 1, column: c.start.column + 1, endLine: c.end.row + 1, endColumn: c.end.column + 1,
+    }));
   }
 
   dispose(): void {
@@ -370,6 +518,8 @@ function pointAt(text: string, offset: number): { row: number; column: number } 
 export class DocumentAnalysis {
   private tree: Tree | undefined;
   private version = 0;
+  /** The last full result and the engine state it was computed in (for edits that change nothing). */
+  private last: { result: FileResult; state: string } | undefined;
 
   constructor(private readonly engine: DetectorEngine, readonly file: string, private text: string) {}
 
@@ -383,7 +533,9 @@ export class DocumentAnalysis {
       if (!parsed) return { file: this.file, findings: [], skipped: 'unreadable', notes: ['parsing gave up'] };
       this.tree = parsed.tree;
     }
-    return this.engine.analyseParsed({ text: this.text, language: languageOf(this.file)!, tree: this.tree }, this.file, token);
+    const result = this.engine.analyseParsed({ text: this.text, language: languageOf(this.file)!, tree: this.tree }, this.file, token);
+    this.last = { result, state: this.engine.stateOf(this.file) };
+    return result;
   }
 
   /**
@@ -393,6 +545,7 @@ export class DocumentAnalysis {
    */
   update(changes: readonly TextChange[], token?: CancellationToken): FileResult {
     const version = ++this.version;
+    const removed = changes.length === 1 ? this.text.slice(changes[0]!.rangeOffset, changes[0]!.rangeOffset + changes[0]!.rangeLength) : undefined;
     for (const c of changes) {
       const startPosition = pointAt(this.text, c.rangeOffset);
       const oldEndPosition = pointAt(this.text, c.rangeOffset + c.rangeLength);
@@ -406,9 +559,62 @@ export class DocumentAnalysis {
     const old = this.tree;
     const parsed = this.engine.parseDocument(this.file, this.text, old, token);
     if (version !== this.version) throw new CancelledError();
+    const shifted = old && parsed && removed !== undefined ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) : undefined;
     old?.delete();
     this.tree = parsed?.tree;
+    if (shifted) {
+      this.last = { result: shifted, state: this.last!.state };
+      return shifted;
+    }
     return this.analyse(token);
+  }
+
+  /**
+   * The previous findings, moved along the line, when an edit cannot change them: spaces or tabs
+   * added or removed between two tokens on one line (no newline, so line-based suppressions keep
+   * their lines; not in a string, comment or Python indentation), the syntax tree unchanged, no
+   * finding spanning the edit, and the engine in the state of the last full analysis.
+   * Undefined: analyse again.
+   */
+  private unchangedAfter(change: TextChange, removed: string, old: Tree, tree: Tree): FileResult | undefined {
+    const last = this.last;
+    if (!last || last.result.skipped) return undefined;
+    const removedLength = removed.length;
+    const inserted = change.text;
+    if (!/^[ \t]*$/.test(inserted) || !/^[ \t]*$/.test(removed)) return undefined;
+    if (removedLength > 0 && inserted.length > 0) return undefined;
+    const a = change.rangeOffset;
+    const start = pointAt(this.text, a);
+    if (this.engine.stateOf(this.file) !== last.state) return undefined;
+    if (old.getChangedRanges(tree).length > 0) return undefined;
+    const language = languageOf(this.file);
+    if (language === 'python') {
+      const lineStart = a - start.column;
+      if (/^[ \t]*$/.test(this.text.slice(lineStart, a))) return undefined; // indentation
+    }
+    // In the new tree the inserted range (or the deletion point) must fall between tokens.
+    const end = a + inserted.length;
+    if (!betweenTokens(tree, a, end)) return undefined;
+    // The edited old tree collapsed the removed range to `a`: no token of it may hold that point.
+    if (removedLength > 0 && !betweenTokens(old, a, a)) return undefined;
+    const delta = inserted.length - removedLength;
+    const row = start.row;
+    const col = start.column;
+    const k = removedLength;
+    // (row, column) order: -1, 0, 1.
+    const cmp = (r1: number, c1: number, r2: number, c2: number): number => (r1 !== r2 ? Math.sign(r1 - r2) : Math.sign(c1 - c2));
+    const findings: Finding[] = [];
+    for (const f of last.result.findings) {
+      const sRow = f.line - 1, sCol = f.column - 1, eRow = f.endLine - 1, eCol = f.endColumn - 1;
+      // A finding whose text holds the edit may quote that text in its message: analyse again.
+      const spans = k === 0 ? cmp(sRow, sCol, row, col) < 0 && cmp(eRow, eCol, row, col) > 0 : cmp(sRow, sCol, row, col + k) < 0 && cmp(eRow, eCol, row, col) > 0;
+      if (spans) return undefined;
+      const moved = { ...f };
+      if (sRow === row && sCol >= col + k) moved.column = f.column + delta;
+      if (eRow === row && (k === 0 ? eCol > col : eCol >= col + k)) moved.endColumn = f.endColumn + delta;
+      findings.push(moved);
+    }
+    return { ...last.result, findings };
   }
 
   /** Replaces the whole text (no reuse). */
@@ -427,4 +633,29 @@ export class DocumentAnalysis {
     this.tree?.delete();
     this.tree = undefined;
   }
+}
+
+/** Cheap test before the worker-target scan: only files that mention `Worker` can start one. */
+function mayStartWorkers(bytes: Buffer): boolean {
+  return bytes.includes('Worker');
+}
+
+const OPAQUE = /string|template|comment|regex|jsx_text|heredoc/;
+
+/** True when [start, end) (or the point `start` when empty) lies in a gap between tokens, outside strings and comments. */
+function betweenTokens(tree: Tree, start: number, end: number): boolean {
+  const overlaps = (n: Node): boolean => (end > start ? n.startIndex < end && n.endIndex > start : n.startIndex < start && n.endIndex > start);
+  let container: Node | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
+  while (container && container.childCount === 0) {
+    if (overlaps(container)) return false;
+    container = container.parent;
+  }
+  if (!container) return false;
+  for (let n: Node | null = container; n; n = n.parent) if (OPAQUE.test(n.type) || n.type === 'ERROR' || n.isMissing) return false;
+  const count = container.childCount;
+  for (let i = 0; i < count; i++) {
+    const child = container.child(i);
+    if (child && overlaps(child)) return false;
+  }
+  return true;
 }

@@ -72,3 +72,8 @@ export function identifiersIn(node: Node, out: Set<string> = new Set()): Set<str
   });
   return out;
 }
+
+/** The first named child, without materialising the others. */
+export function firstKid(node: Node): Node | undefined {
+  return node.namedChild(0) ?? undefined;
+}

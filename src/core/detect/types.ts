@@ -14,7 +14,8 @@ export interface RelatedLocation {
 }
 
 export interface Finding {
-  rule: RuleId;
+  /** A built-in rule (`RuleId`) or the id of a custom rule from `.perflens/rules`. */
+  rule: RuleId | (string & {});
   /** Absolute path of the file. */
   file: string;
   /** 1-based line and column of the first token of the call or access. */

@@ -8,6 +8,8 @@ export interface ScanRequest {
   /** Files whose results the caller does not want (open documents, analysed live). */
   skipFiles: string[];
   options: DetectorOptions;
+  /** Run the custom rules of `root/.perflens/rules` too (only in trusted workspaces). */
+  customRules?: boolean;
   grammarDir?: string;
 }
 

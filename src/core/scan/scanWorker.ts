@@ -19,23 +19,28 @@ async function scan(request: ScanRequest): Promise<void> {
   const skip = new Set(request.skipFiles.map((f) => path.resolve(f)));
   const files = all.filter((f) => !skip.has(f) && !matchesAnyGlob(path.relative(request.root, f), request.exclude));
   const engine = new DetectorEngine(request.options, {}, new ParserPool(request.grammarDir));
+  const customRules = request.customRules ? (await engine.loadCustomRules(request.root)).flatMap((l) => (l.rule ? [l.rule] : [])) : [];
+  engine.setCustomRules(request.root, customRules);
   try {
-    await engine.indexWorkspace(files);
+    // One pass: each file is parsed once, its facts and findings computed together.
     let batch: FileResult[] = [];
     let last = Date.now();
-    for (let i = 0; i < files.length; i++) {
-      batch.push(await engine.analyseFile(files[i]!));
+    let done = 0;
+    await engine.analyseFiles(files, undefined, undefined, (result) => {
+      batch.push(result);
+      done++;
       if (batch.length >= 50 || Date.now() - last > 200) {
         post({ type: 'results', results: batch });
-        post({ type: 'progress', done: i + 1, total: files.length });
+        post({ type: 'progress', done, total: files.length });
         batch = [];
         last = Date.now();
       }
-    }
+    });
     if (batch.length > 0) post({ type: 'results', results: batch });
     post({ type: 'progress', done: files.length, total: files.length });
     post({ type: 'done', files: files.length, excluded: all.length - files.length });
   } finally {
+    for (const r of customRules) r.dispose();
     engine.dispose();
   }
 }

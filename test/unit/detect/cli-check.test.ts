@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,8 @@ import { repoRoot } from './helpers';
 const bin = path.join(repoRoot, 'bin', 'perflens.js');
 let work: string;
 
-function check(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, 'check', ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+function check(args: string[], cwd = work): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, 'check', ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -91,5 +91,38 @@ describe('perflens check', () => {
     expect(check(['--format', 'xml']).code).toBe(2);
     expect(check(['--bogus']).code).toBe(2);
     expect(check(['missing-folder']).code).toBe(2);
+  });
+});
+
+describe('perflens check with custom rules in .perflens/rules', () => {
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'perflens-check-custom-'));
+    mkdirSync(path.join(folder, '.perflens', 'rules'), { recursive: true });
+    writeFileSync(path.join(folder, '.perflens', 'rules', 'json-parse-in-loop.scm'), readFileSync(path.join(repoRoot, 'examples', '.perflens', 'rules', 'json-parse-in-loop.scm')));
+    writeFileSync(path.join(folder, 'app.js'), 'for (const l of lines) {\n  const row = JSON.parse(l);\n}\n');
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('reports their findings in every format, with the rule in SARIF', () => {
+    const json = check(['--format', 'json'], folder);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { findings: { rule: string; file: string; line: number; column: number }[] }).findings.map((f) => [f.rule, f.file, f.line, f.column])).toEqual([['json-parse-in-loop', 'app.js', 2, 15]]);
+    const sarif = JSON.parse(check(['--format', 'sarif'], folder).stdout);
+    const run = sarif.runs[0];
+    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(['blocking-call', 'n-plus-one', 'json-parse-in-loop']);
+    expect(run.results.map((x: { ruleId: string; ruleIndex: number }) => [x.ruleId, x.ruleIndex])).toEqual([['json-parse-in-loop', 2]]);
+    expect(check(['--format', 'text'], folder).stdout).toContain('app.js:2:15  warning');
+  });
+
+  it('exits 2 with the place of the error when a rule file does not compile', () => {
+    writeFileSync(path.join(folder, '.perflens', 'rules', 'broken.scm'), '; id: broken\n; message: m\n; languages: javascript\n(call_expression\n');
+    try {
+      const r = check(['--format', 'json'], folder);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/\.perflens\/rules\/broken\.scm:5:1: Bad syntax/);
+    } finally {
+      rmSync(path.join(folder, '.perflens', 'rules', 'broken.scm'));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
-import { contains, field, identifiersIn, kids, stringValue, walk } from '../syntax';
+import { contains, field, identifiersIn, firstKid, kids, stringValue, walk } from '../syntax';
 import { matchesApi, type DetectorOptions, type RuleId } from '../types';
 
 const DB_LIBS = new Set(['sequelize', 'mongoose', 'typeorm', '@prisma/client', 'knex', 'pg', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis']);
@@ -72,7 +72,7 @@ function chainOf(expr: Node): { root: Node; path: string[]; rootCall?: Node } {
       }
       cur = fn;
     } else if (cur.type === 'await_expression' || cur.type === 'parenthesized_expression' || cur.type === 'non_null_expression') {
-      const inner = kids(cur)[0];
+      const inner = firstKid(cur);
       if (!inner) break;
       cur = inner;
     } else break;
@@ -184,7 +184,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     if (!node || node.type !== 'call_expression') return undefined;
     const fn = field(node, 'function');
     if (fn?.type !== 'identifier' || fn.text !== 'require') return undefined;
-    const arg = kids(field(node, 'arguments')!)[0];
+    const arg = firstKid(field(node, 'arguments')!);
     const s = stringValue(arg);
     return s === undefined ? undefined : normalizeModule(s);
   }
@@ -194,7 +194,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     let value = field(d, 'value');
     const nameNode = field(d, 'name');
     if (!value || !nameNode) continue;
-    if (value.type === 'await_expression') value = kids(value)[0] ?? value;
+    if (value.type === 'await_expression') value = firstKid(value) ?? value;
     let module = requireOf(value);
     let member: string | undefined;
     if (!module && value.type === 'member_expression') {
@@ -202,7 +202,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       member = field(value, 'property')?.text;
     }
     if (!module && value.type === 'call_expression' && field(value, 'function')?.type === 'import') {
-      const s = stringValue(kids(field(value, 'arguments')!)[0]);
+      const s = stringValue(firstKid(field(value, 'arguments')!));
       if (s) module = normalizeModule(s);
     }
     if (!module) continue;
@@ -264,7 +264,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   function kindOfExpression(value: Node | null): ClientKind | undefined {
     if (!value) return undefined;
-    if (value.type === 'await_expression' || value.type === 'parenthesized_expression' || value.type === 'as_expression' || value.type === 'non_null_expression') return kindOfExpression(kids(value)[0] ?? null);
+    if (value.type === 'await_expression' || value.type === 'parenthesized_expression' || value.type === 'as_expression' || value.type === 'non_null_expression') return kindOfExpression(firstKid(value) ?? null);
     if (value.type === 'identifier') return clients.get(value.text);
     if (value.type === 'new_expression' || value.type === 'call_expression') {
       const callee = field(value, value.type === 'new_expression' ? 'constructor' : 'function');
@@ -292,7 +292,12 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     if (kind) clients.set(local, kind);
   }
   // Classes extending ORM bases, typed parameters and injected fields (TypeScript).
-  const typedNodes = root.descendantsOfType(['class_declaration', 'class', 'required_parameter', 'optional_parameter', 'public_field_definition']);
+  // One walk, and only for what can matter: classes when Sequelize is imported, typed parameters
+  // and fields in TypeScript (JavaScript has neither).
+  let extendsSequelize = false;
+  for (const b of bindings.values()) if (b.module === 'sequelize' || b.module === 'sequelize-typescript') extendsSequelize = true;
+  const typedTypes = [...(extendsSequelize ? ['class_declaration', 'class'] : []), ...(/\.[cm]?tsx?$/.test(file) ? ['required_parameter', 'optional_parameter', 'public_field_definition'] : [])];
+  const typedNodes = typedTypes.length > 0 ? root.descendantsOfType(typedTypes) : [];
   for (const n of typedNodes) {
     if (!n) continue;
     if (n.type === 'class_declaration' || n.type === 'class') {
@@ -342,17 +347,17 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     const { root: r, path: p } = chainOf(fn);
     const rk = rootKey(r, p);
     if (!rk || clients.get(rk.key) !== 'prisma') continue;
-    const cb = kids(field(c, 'arguments')!)[0];
+    const cb = firstKid(field(c, 'arguments')!);
     if (cb && isFunction(cb)) {
       const params = field(cb, 'parameters') ?? field(cb, 'parameter');
-      const first = params?.type === 'identifier' ? params : params ? kids(params)[0] : undefined;
+      const first = params?.type === 'identifier' ? params : params ? firstKid(params) : undefined;
       const id = first?.type === 'identifier' ? first : first ? (field(first, 'pattern') ?? undefined) : undefined;
       if (id?.type === 'identifier') clients.set(id.text, 'prisma');
     }
   }
   for (const c of calls) {
     if (calleeName(c) !== 'register' || field(c, 'function')?.type !== 'member_expression') continue;
-    const arg = kids(field(c, 'arguments')!)[0];
+    const arg = firstKid(field(c, 'arguments')!);
     const ws = arg?.type === 'identifier' ? workspaceImports.get(arg.text) : undefined;
     if (!ws) continue;
     const set = facts.registers.get(ws.facts.file) ?? new Set<string>();
@@ -446,7 +451,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
         }
       }
       if (top.type === 'expression_statement') {
-        const e = kids(top)[0];
+        const e = firstKid(top);
         if (e?.type !== 'assignment_expression') continue;
         const left = field(e, 'left')?.text ?? '';
         const right = field(e, 'right');
@@ -484,7 +489,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     // module.exports = { User: mongoose.model(...) } handled through declarators; exports.x = new Pool()
     for (const top of kids(root)) {
       if (top.type !== 'expression_statement') continue;
-      const e = kids(top)[0];
+      const e = firstKid(top);
       if (e?.type !== 'assignment_expression') continue;
       const m = /^(?:module\.)?exports\.(\w+)$/.exec(field(e, 'left')?.text ?? '');
       const kind = m ? kindOfExpression(field(e, 'right')) : undefined;
@@ -541,7 +546,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
 
   function describeRoute(call: Node, method: string): string {
-    const first = kids(field(call, 'arguments')!)[0];
+    const first = firstKid(field(call, 'arguments')!);
     const route = stringValue(first);
     return route !== undefined ? `the handler for \`${method.toUpperCase()} ${route}\`` : method === 'use' ? 'the middleware' : 'the request handler';
   }
@@ -687,14 +692,13 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   function blockingApi(call: Node): string | undefined {
     const callee = field(call, 'function');
     if (!callee) return undefined;
-    const args = kids(field(call, 'arguments')!);
-    if (callee.text === 'Atomics.wait' && !bindings.has('Atomics')) return 'Atomics.wait';
+    if (callee.type === 'member_expression' && callee.endIndex - callee.startIndex === 12 && callee.text === 'Atomics.wait' && !bindings.has('Atomics')) return 'Atomics.wait';
     const q = qualify(callee);
     if (q) {
       const last = q.name.split('.').pop() ?? '';
       if (matchesApi(options.extraBlockingApis, q.module, q.name)) return `${q.module}.${q.name}`;
       if (SYNC_MODULES.has(q.module) && /Sync$/.test(last) && q.name.split('.').length === 1) return `${q.module === 'fs/promises' ? 'fs' : q.module}.${q.name}`;
-      if (q.module === 'crypto' && q.name === 'randomBytes' && !args.some((a) => isFunction(a) || a.type === 'identifier' && /^(cb|callback|done)$/.test(a.text))) return 'crypto.randomBytes';
+      if (q.module === 'crypto' && q.name === 'randomBytes' && !kids(field(call, 'arguments')!).some((a) => isFunction(a) || a.type === 'identifier' && /^(cb|callback|done)$/.test(a.text))) return 'crypto.randomBytes';
       if (LIBRARY_BLOCKERS[q.module]?.has(q.name)) return `${q.module}.${q.name}`;
       return undefined;
     }
@@ -1005,7 +1009,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   function isCountLoop(loop: Node): boolean {
     const cond = field(loop, 'condition');
     if (!cond) return false;
-    const expr = cond.type === 'expression_statement' ? kids(cond)[0] : cond;
+    const expr = cond.type === 'expression_statement' ? firstKid(cond) : cond;
     if (expr?.type !== 'binary_expression') return false;
     const right = field(expr, 'right');
     if (!right) return false;

@@ -1,7 +1,7 @@
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
 import type { RawFinding } from '../js/analyzeJs';
-import { contains, field, kids, walk } from '../syntax';
+import { contains, field, firstKid, kids, walk } from '../syntax';
 import { matchesApi, type DetectorOptions } from '../types';
 import {
   DBAPI_METHODS, DJANGO_EVALUATING, DJANGO_LAZY, EAGER_OPTIONS, EVALUATING_WRAPPERS, HTTP_SESSION_METHODS, PATH_IO, PY_BLOCKING, PY_HTTP,
@@ -35,7 +35,7 @@ function chainOf(expr: Node): { root: Node; path: string[]; rootCall?: Node; cal
     } else if (cur.type === 'subscript') {
       cur = field(cur, 'value')!;
     } else if (cur.type === 'await' || cur.type === 'parenthesized_expression') {
-      const inner = kids(cur)[0];
+      const inner = firstKid(cur);
       if (!inner) break;
       cur = inner;
     } else break;
@@ -68,6 +68,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   const functions: Node[] = [];
   const classes: Node[] = [];
   const assignments: Node[] = [];
+  const hasFor = /\bfor\b/.test(root.text);
   const withItems: Node[] = [];
   for (const cap of nodesQuery.captures(root)) {
     switch (cap.name) {
@@ -134,7 +135,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     else if (isSqla) { clients.set(name, 'sqla-model'); facts.clients.set(name, 'sqla-model'); }
     if (!isDjango && !isSqla) continue;
     for (const stmt of kids(body)) {
-      const a = stmt.type === 'expression_statement' ? kids(stmt)[0] : undefined;
+      const a = stmt.type === 'expression_statement' ? firstKid(stmt) : undefined;
       if (a?.type !== 'assignment') continue;
       const left = field(a, 'left')?.text;
       const right = field(a, 'right');
@@ -170,7 +171,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   // ---- clients ----
   function kindOfValue(value: Node | null): ClientKind | undefined {
     if (!value) return undefined;
-    if (value.type === 'await') return kindOfValue(kids(value)[0] ?? null);
+    if (value.type === 'await') return kindOfValue(firstKid(value) ?? null);
     if (value.type === 'identifier') return clients.get(value.text);
     if (value.type !== 'call') return undefined;
     const fn = field(value, 'function')!;
@@ -206,9 +207,9 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     for (const w of withItems) {
       const v = field(w, 'value');
       if (v?.type === 'as_pattern') {
-        const kind = kindOfValue(kids(v)[0] ?? null);
+        const kind = kindOfValue(firstKid(v) ?? null);
         const target = kids(v).find((k) => k.type === 'as_pattern_target');
-        const id = target ? kids(target)[0] : undefined;
+        const id = target ? firstKid(target) : undefined;
         if (kind && id?.type === 'identifier') clients.set(id.text, kind);
       }
     }
@@ -246,7 +247,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   const startupNames = new Set<string>();
   for (const n of calls) {
     if (/^(asyncio\.run|anyio\.run|trio\.run|uvloop\.run|loop\.run_until_complete)$/.test(field(n, 'function')?.text ?? '')) {
-      const arg = kids(field(n, 'arguments')!)[0];
+      const arg = firstKid(field(n, 'arguments')!);
       const inner = arg?.type === 'call' ? field(arg, 'function') : arg;
       if (inner?.type === 'identifier' && !enclosingFunction(n)) startupNames.add(inner.text);
     }
@@ -505,6 +506,8 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   // ---- n-plus-one ----
   interface Loop { node: Node; vars: Set<string>; body: Node; statement: boolean }
   function loopOf(n: Node): Loop | undefined {
+    // Loops and comprehensions all use the `for` keyword: without it there is nothing to find.
+    if (!hasFor) return undefined;
     let child = n;
     for (let p = n.parent; p; child = p, p = p.parent) {
       if (p.type === 'function_definition' || p.type === 'lambda') return undefined;
@@ -526,13 +529,27 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     }
     return undefined;
   }
+  /** Assignments by the text of their left side, built on first use (loops look names up often). */
+  let assignmentsByLeft: Map<string, Node[]> | undefined;
+  function assignmentsTo(name: string): Node[] {
+    if (!assignmentsByLeft) {
+      assignmentsByLeft = new Map();
+      for (const a of assignments) {
+        const left = field(a, 'left')?.text;
+        if (left === undefined) continue;
+        const list = assignmentsByLeft.get(left);
+        if (list) list.push(a); else assignmentsByLeft.set(left, [a]);
+      }
+    }
+    return assignmentsByLeft.get(name) ?? [];
+  }
   function isCount(right: Node | null): boolean {
     if (right?.type !== 'call' || field(right, 'function')?.text !== 'range') return false;
     const args = kids(field(right, 'arguments')!);
     return args.length > 0 && args.every((a) => a.type === 'integer' || (a.type === 'identifier' && /^[A-Z_0-9]+$/.test(a.text) && constInt(a.text)));
   }
   function constInt(name: string): boolean {
-    return assignments.some((a) => field(a, 'left')?.text === name && field(a, 'right')?.type === 'integer');
+    return assignmentsTo(name).some((a) => field(a, 'right')?.type === 'integer');
   }
   function tainted(loop: Loop): Set<string> {
     const t = new Set(loop.vars);
@@ -563,7 +580,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     for (let hops = 0; right && hops < 4; hops++) {
       if (right.type === 'identifier') {
         const name = right.text;
-        const a = assignments.filter((x) => field(x, 'left')?.text === name && contains(scope, x) && x.startIndex < loop.node.startIndex).pop();
+        const a = assignmentsTo(name).filter((x) => contains(scope, x) && x.startIndex < loop.node.startIndex).pop();
         right = a ? field(a, 'right') : null;
         continue;
       }
@@ -577,10 +594,10 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
         }
         return true;
       });
-      const inner = [...identifiers(right)].find((i) => assignments.some((a) => field(a, 'left')?.text === i && contains(scope, a) && a.startIndex < loop.node.startIndex && /\b(select|query)\(|\.options\(/.test(field(a, 'right')?.text ?? '')));
+      const inner = [...identifiers(right)].find((i) => assignmentsTo(i).some((a) => contains(scope, a) && a.startIndex < loop.node.startIndex && /\b(select|query)\(|\.options\(/.test(field(a, 'right')?.text ?? '')));
       right = inner ? ({ type: 'identifier', text: inner } as unknown as Node) : null;
       if (inner) {
-        const a = assignments.filter((x) => field(x, 'left')?.text === inner && contains(scope, x) && x.startIndex < loop.node.startIndex).pop();
+        const a = assignmentsTo(inner).filter((x) => contains(scope, x) && x.startIndex < loop.node.startIndex).pop();
         right = a ? field(a, 'right') : null;
       }
     }
@@ -604,7 +621,8 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   }
   // Lazy relation access on loop items.
   // Only attributes on loop variables can be lazy relation reads: skip files without loops.
-  const attributes = /\bfor\b/.test(root.text) ? root.descendantsOfType('attribute') : [];
+  // Without a known relation no attribute read can be a lazy relation load.
+  const attributes = hasFor && relations.size > 0 ? root.descendantsOfType('attribute') : [];
   for (const n of attributes) {
     if (!n) continue;
     const obj = field(n, 'object');

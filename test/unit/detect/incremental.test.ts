@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DetectorEngine } from '../../../src/core/detect/engine';
+import type { FileResult } from '../../../src/core/detect/types';
+import { repoRoot } from './helpers';
+
+const engine = new DetectorEngine();
+afterAll(() => engine.dispose());
+
+const comparable = (r: FileResult): unknown => r.findings.map((f) => ({ ...f, related: f.related.map((x) => ({ ...x })) }));
+
+// Edits of whitespace between tokens reuse the previous findings (moved along the line); every
+// other edit analyses again. Either way the answer must be what a fresh analysis of the text gives.
+describe.each([
+  ['examples/express-app/server.js', 'server.js'],
+  ['examples/fastapi-app/app.py', 'app.py'],
+])('re-diagnosis after small edits of %s', (relative, name) => {
+  it('matches a fresh analysis after each of 120 one-character edits', async () => {
+    const original = readFileSync(path.join(repoRoot, relative), 'utf8');
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', name);
+    const doc = await engine.openDocument(file, original);
+    const fresh = new DetectorEngine();
+    try {
+      expect(doc.analyse().findings.length).toBeGreaterThan(0);
+      let text = original;
+      let seed = 7;
+      const random = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      for (let i = 0; i < 120; i++) {
+        const offset = random(text.length);
+        // Alternate: insert a space (often between tokens), delete a space, insert a letter, a newline.
+        const kind = i % 4;
+        let change: { rangeOffset: number; rangeLength: number; text: string };
+        if (kind === 1) {
+          const at = text.indexOf(' ', offset);
+          if (at < 0) continue;
+          change = { rangeOffset: at, rangeLength: 1, text: '' };
+        } else change = { rangeOffset: offset, rangeLength: 0, text: kind === 2 ? 'x' : kind === 3 ? '\n' : ' ' };
+        text = text.slice(0, change.rangeOffset) + change.text + text.slice(change.rangeOffset + change.rangeLength);
+        const updated = doc.update([change]);
+        const expected = await fresh.analyseFile(file, text);
+        expect(comparable(updated), `edit ${i} at ${change.rangeOffset} (${JSON.stringify(change.text)}, -${change.rangeLength})`).toEqual(comparable(expected));
+      }
+    } finally {
+      doc.dispose();
+      fresh.dispose();
+    }
+  });
+});
+
+describe('re-diagnosis moves findings along their line', () => {
+  it('shifts the columns of a finding after a space inserted before it, and keeps its message', async () => {
+    const text = "const fs = require('fs');\nasync function f() {\n  return fs.readFileSync('a');\n}\n";
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'shift.js');
+    const doc = await engine.openDocument(file, text);
+    try {
+      const before = doc.analyse().findings[0]!;
+      expect([before.line, before.column]).toEqual([3, 10]);
+      const after = doc.update([{ rangeOffset: text.indexOf('fs.readFileSync'), rangeLength: 0, text: '  ' }]).findings[0]!;
+      expect([after.line, after.column, after.endColumn, after.message]).toEqual([3, 12, before.endColumn + 2, before.message]);
+      const inside = doc.update([{ rangeOffset: text.indexOf('fs.readFileSync') + 4, rangeLength: 0, text: ' ' }]).findings[0]!;
+      expect(inside.message).toBe(before.message);
+    } finally {
+      doc.dispose();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {
   analyzeHistory, appendRecords, BenchConfigError, BENCH_FORMATS, BenchImportError, BudgetFileError, checkJson,
   checkMarkdown, currentMachine, formatHistoryWarning, gitInfo, importBenchOutput, isBenchFormat, newRunId,
-  parseBenchmarkConfigs, readBudgets, readHistory, runBenchmarks, toRecords, type SeriesAnalysis,
+  readBenchmarkConfigFile, readBudgets, readHistory, runBenchmarks, toRecords, type SeriesAnalysis,
 } from '../core/bench';
 import { UsageError } from './args';
 
@@ -93,14 +93,7 @@ async function importCommand(a: BenchArgs, cwd: string): Promise<number> {
 }
 
 async function runCommandLine(a: BenchArgs, cwd: string): Promise<number> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await fs.readFile(a.config, 'utf8'));
-  } catch (err) {
-    process.stderr.write(`perflens: cannot read ${a.config}: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const configs = parseBenchmarkConfigs(data, a.config);
+  const configs = await readBenchmarkConfigFile(a.config);
   if (configs.length === 0) {
     process.stderr.write(`perflens: ${a.config} lists no benchmarks\n`);
     return 2;

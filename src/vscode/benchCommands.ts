@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  appendRecords, BenchConfigError, BenchImportError, currentMachine, gitInfo, newRunId, parseBenchmarkConfigs,
+  appendRecords, BenchConfigError, BenchImportError, currentMachine, gitInfo, newRunId, parseBenchmarkConfigs, readBenchmarkConfigFile,
   profileRunResults, runBenchmarks, summarizeVerdicts, toRecords, type BenchmarkConfig, type ProfileRunFigures,
   type SeriesAnalysis,
 } from '../core/bench';
@@ -37,20 +36,7 @@ export class BenchCommands {
     const fromSettings = currentSettings(this.log, vscode.Uri.file(root))['bench.benchmarks'];
     if (fromSettings.length > 0) return parseBenchmarkConfigs({ benchmarks: fromSettings }, 'setting perflens.bench');
     const file = path.join(root, '.perflens', 'config.json');
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      throw new BenchConfigError(`${file}: not valid JSON (${(error as Error).message})`);
-    }
-    return parseBenchmarkConfigs(data, vscode.workspace.asRelativePath(file, false));
+    return readBenchmarkConfigFile(file, vscode.workspace.asRelativePath(file, false));
   }
 
   async runBenchmarks(): Promise<BenchRunOutcome | undefined> {

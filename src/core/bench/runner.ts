@@ -22,6 +22,27 @@ export interface BenchmarkConfig {
 
 export class BenchConfigError extends Error {}
 
+/**
+ * Reads `.perflens/config.json` (or another config file): [] when it does not exist, a
+ * BenchConfigError naming the file when it is not valid JSON or not a list of benchmarks.
+ */
+export async function readBenchmarkConfigFile(file: string, label = file): Promise<BenchmarkConfig[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new BenchConfigError(`cannot read ${label}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new BenchConfigError(`${label}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseBenchmarkConfigs(data, label);
+}
+
 export function parseBenchmarkConfigs(data: unknown, file = 'config.json'): BenchmarkConfig[] {
   const list = (data as { benchmarks?: unknown } | null)?.benchmarks;
   if (!Array.isArray(list)) throw new BenchConfigError(`${file}: expected { "benchmarks": [ … ] }`);

@@ -1,4 +1,3 @@
-import type { Logger } from './log';
 import { analyzeProfiles, processSourcesFromRun } from './profile';
 import type { ProfileReport } from './profile/report';
 import { runProfiled } from './run/runner';
@@ -48,4 +47,3 @@ function lastMeaningfulLine(text: string): string | undefined {
   return pick === undefined ? undefined : pick.length > 200 ? `${pick.slice(0, 200)}…` : pick;
 }
 
-export type { Logger };

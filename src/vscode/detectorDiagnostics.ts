@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { positionAt, type CustomRuleLoad } from '../core/detect/custom';
 import { DetectorEngine, DocumentAnalysis, type TextChange } from '../core/detect/engine';
 import { ParserPool } from '../core/detect/grammars';
-import { CancelledError, type FileResult, type Finding, type Severity } from '../core/detect/types';
+import { CancelledError, type FileResult, type Finding, type DetectorOptions, type Severity } from '../core/detect/types';
 import { detectorOptionsFrom } from '../core/detectorSettings';
 import { formatPercent } from '../core/format';
 import { matchesAnyGlob } from '../core/glob';
@@ -34,6 +34,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
   private engine: DetectorEngine | undefined;
   private engineReady: Promise<DetectorEngine> | undefined;
   private readonly documents = new Map<string, OpenDocument>();
+  private cachedSettings: { options: DetectorOptions; ignore: string[] } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a document's diagnostics were set (tests wait on it). */
@@ -66,6 +67,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
 
   /** Settings changed: a new engine with the new options, and every open document again. */
   private reset(): void {
+    this.cachedSettings = undefined;
     for (const document of vscode.workspace.textDocuments) this.close(document);
     this.disposeCustomRules();
     this.engine?.dispose();
@@ -74,11 +76,15 @@ export class DetectorDiagnostics implements vscode.Disposable {
     for (const document of vscode.workspace.textDocuments) void this.open(document);
   }
 
-  private settings() {
-    const settings = currentSettings(this.log);
-    const { options, warnings } = detectorOptionsFrom(settings);
-    for (const w of warnings) this.log.warn(w);
-    return { options, ignore: settings['detectors.ignore'] };
+  /** Detector settings, read (and their problems logged) once per configuration change. */
+  private settings(): { options: DetectorOptions; ignore: string[] } {
+    if (!this.cachedSettings) {
+      const settings = currentSettings(this.log);
+      const { options, warnings } = detectorOptionsFrom(settings);
+      for (const w of warnings) this.log.warn(w);
+      this.cachedSettings = { options, ignore: settings['detectors.ignore'] };
+    }
+    return this.cachedSettings;
   }
 
   private ignored(uri: vscode.Uri, ignore: readonly string[]): boolean {

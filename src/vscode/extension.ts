@@ -46,10 +46,13 @@ export function activate(context: vscode.ExtensionContext): PerfLensApi {
 function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): PerfLensApi {
   const state = new ProfileState(log);
   const terminal = new ProgramTerminal();
-  const display = () => {
+  // Read (and checked, with a warning per bad value) once per configuration change, not per draw.
+  const readDisplay = () => {
     const s = currentSettings(log);
     return { heat: s['display.heatThresholdPercent'], inline: s['display.inlineThresholdPercent'], codeLens: s['display.codeLens'] };
   };
+  let displaySettings = readDisplay();
+  const display = () => displaySettings;
   const decorations = new HeatDecorations(context.extensionUri, state, display);
   const hotspots = new HotspotsProvider(state);
   const codeLens = new HeatCodeLensProvider(state, () => display().codeLens);
@@ -96,6 +99,7 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     register('perflens.showFunctionDetails', (id?: string) => showFunctionDetails(state, id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('perflens.display')) return;
+      displaySettings = readDisplay();
       decorations.refresh();
       codeLens.refresh();
     }),

@@ -2,7 +2,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
-import type { GitInfo, MachineInfo } from './types';
+import type { GitInfo, MachineFacts, MachineInfo } from './types';
+
+export type { MachineFacts };
 
 function git(args: string[], cwd: string, gitPath: string): Promise<string | null> {
   return new Promise((resolve) => {
@@ -32,14 +34,6 @@ export async function gitInfo(cwd: string, gitPath = 'git'): Promise<GitInfo> {
   return { commit, branch: branchOut ? branchOut : null, dirty: status !== null && status.trim() !== '' };
 }
 
-export interface MachineFacts {
-  os: string;
-  arch: string;
-  cpu: string;
-  cores: number;
-  memGB: number;
-  runtime: string;
-}
 
 /** The id is a hash of the facts, so the same machine always gets the same id. */
 export function machineFromFacts(facts: MachineFacts): MachineInfo {

@@ -4,15 +4,19 @@ export const HISTORY_FORMAT_VERSION = 1;
 
 export type Better = 'lower' | 'higher';
 
-export interface MachineInfo {
-  /** Stable hash of the other fields: a change splits every series. */
-  id: string;
+/** What identifies a machine; its hash is the machine id. */
+export interface MachineFacts {
   os: string;
   arch: string;
   cpu: string;
   cores: number;
   memGB: number;
   runtime: string;
+}
+
+export interface MachineInfo extends MachineFacts {
+  /** Stable hash of the other fields: a change splits every series. */
+  id: string;
   [extra: string]: unknown;
 }
 
@@ -27,27 +31,6 @@ export interface RecordStats {
   n?: number;
 }
 
-/** One line of the history file: one result of one benchmark in one run. */
-export interface HistoryRecord {
-  v: number;
-  run: string;
-  ts: string;
-  commit: string | null;
-  branch: string | null;
-  dirty: boolean;
-  machine: MachineInfo;
-  suite: string;
-  name: string;
-  unit: string;
-  better: Better;
-  value: number;
-  samples?: number[];
-  stats?: RecordStats;
-  tool?: string;
-  /** Unknown fields are kept as they were read. */
-  [extra: string]: unknown;
-}
-
 /** What an importer produces: one benchmark result, before the run's metadata is attached. */
 export interface BenchResult {
   suite?: string;
@@ -58,6 +41,20 @@ export interface BenchResult {
   samples?: number[];
   stats?: RecordStats;
   tool?: string;
+}
+
+/** One line of the history file: one result of one benchmark in one run. */
+export interface HistoryRecord extends BenchResult {
+  v: number;
+  run: string;
+  ts: string;
+  commit: string | null;
+  branch: string | null;
+  dirty: boolean;
+  machine: MachineInfo;
+  suite: string;
+  /** Unknown fields are kept as they were read. */
+  [extra: string]: unknown;
 }
 
 export interface GitInfo {

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { positionAt, type CustomRuleLoad } from '../core/detect/custom';
 import { DetectorEngine, DocumentAnalysis, type TextChange } from '../core/detect/engine';
 import { ParserPool } from '../core/detect/grammars';
-import { CancelledError, type FileResult, type Finding, type DetectorOptions, type Severity } from '../core/detect/types';
+import { CancelledError, type FileResult, type Finding, type FindingFix, type DetectorOptions, type Severity } from '../core/detect/types';
 import { detectorOptionsFrom } from '../core/detectorSettings';
 import { formatPercent } from '../core/format';
 import { matchesAnyGlob } from '../core/glob';
@@ -34,6 +34,8 @@ export class DetectorDiagnostics implements vscode.Disposable {
   private engine: DetectorEngine | undefined;
   private engineReady: Promise<DetectorEngine> | undefined;
   private readonly documents = new Map<string, OpenDocument>();
+  /** Edits the engine attached to findings, by document and `rule:line:column` (quick fixes). */
+  private readonly fixes = new Map<string, Map<string, FindingFix>>();
   private cachedSettings: { options: DetectorOptions; ignore: string[] } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -109,6 +111,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
     let files = 0;
     let findings = 0;
     let skipped = 0;
+    let textOnly = 0;
     const started = Date.now();
     try {
       await vscode.window.withProgress(
@@ -143,6 +146,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
               },
             );
             files += summary.files;
+            textOnly += summary.textOnly;
           }
         },
       );
@@ -154,7 +158,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
       this.log.reportError('PerfLens: the workspace scan failed', error);
       return undefined;
     }
-    this.log.info(`Scanned ${files} files in ${Date.now() - started} ms: ${findings} findings, ${skipped} skipped.`);
+    this.log.info(`Scanned ${files} files in ${Date.now() - started} ms: ${findings} findings, ${skipped} skipped; ${textOnly} settled by their text alone (they name no API the rules look for and import no module that does).`);
     void vscode.window.showInformationMessage(
       `PerfLens scanned ${files} file${files === 1 ? '' : 's'}: ${findings} finding${findings === 1 ? '' : 's'}${skipped > 0 ? `, ${skipped} skipped (minified, generated, binary or too large; see the log)` : ''}.`,
       ...(findings > 0 ? ['Show Problems'] : []),
@@ -163,9 +167,21 @@ export class DetectorDiagnostics implements vscode.Disposable {
   }
 
   private setResult(result: FileResult): void {
-    const uri = vscode.Uri.file(result.file);
-    this.collection.set(uri, result.findings.map((f) => this.toDiagnostic(f)));
+    this.publish(vscode.Uri.file(result.file), result.findings);
+  }
+
+  private publish(uri: vscode.Uri, findings: readonly Finding[]): void {
+    const fixes = new Map<string, FindingFix>();
+    for (const f of findings) if (f.fix) fixes.set(`${f.rule}:${f.line}:${f.column}`, f.fix);
+    if (fixes.size > 0) this.fixes.set(uri.toString(), fixes); else this.fixes.delete(uri.toString());
+    this.collection.set(uri, findings.map((f) => this.toDiagnostic(f)));
     this.changed.fire(uri);
+  }
+
+  /** The engine's edit for a diagnostic it published, if any. */
+  fixFor(uri: vscode.Uri, diagnostic: vscode.Diagnostic): FindingFix | undefined {
+    const rule = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+    return this.fixes.get(uri.toString())?.get(`${rule}:${diagnostic.range.start.line + 1}:${diagnostic.range.start.character + 1}`);
   }
 
   /** Analyses a document now (tests and commands); resolves when its diagnostics are set. */
@@ -235,8 +251,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
     try {
       const result = analyse();
       for (const note of result.notes) this.log.debug(`${uri.fsPath}: ${note}`);
-      this.collection.set(uri, result.findings.map((f) => this.toDiagnostic(f)));
-      this.changed.fire(uri);
+      this.publish(uri, result.findings);
     } catch (error) {
       if (error instanceof CancelledError) return;
       // A document that breaks the analysis keeps its old diagnostics; the log has the stack.
@@ -352,6 +367,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
     this.documents.delete(key);
     this.engine?.setOverride(document.uri.fsPath, undefined);
     this.collection.delete(document.uri);
+    this.fixes.delete(document.uri.toString());
   }
 
   dispose(): void {

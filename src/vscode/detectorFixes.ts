@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { FindingFix } from '../core/detect/types';
 import { suppressionEdit } from './detectorDiagnostics';
 
 const FS_PROMISE_METHODS = 'readFile|writeFile|appendFile|readdir|stat|lstat|mkdir|rm|rmdir|unlink|rename|copyFile|access|readlink|realpath|truncate|chmod|utimes';
@@ -9,18 +10,23 @@ const FS_PROMISE_METHODS = 'readFile|writeFile|appendFile|readdir|stat|lstat|mkd
  * - `blocking-call` in an async JavaScript context: `fs.readFileSync(…)` → `await fs.promises.readFile(…)`
  *   (and the other fs functions that have a promise form);
  * - `blocking-call` in an `async def`: `time.sleep(…)` → `await asyncio.sleep(…)`, any other call →
- *   `await asyncio.to_thread(callee, …args)`, importing asyncio when the file lacks it.
+ *   `await asyncio.to_thread(callee, …args)`, importing asyncio when the file lacks it;
+ * - `n-plus-one` on a lazy relation: the engine's edit that loads it with the loop's query
+ *   (`select_related`, `prefetch_related`, `selectinload`).
  * An edit is offered only when the text under the diagnostic has the expected shape.
  */
 export class DetectorFixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  /** `engineFix`: the edit the engine attached to a finding (eager loading of a relation). */
+  constructor(private readonly engineFix: (uri: vscode.Uri, diagnostic: vscode.Diagnostic) => FindingFix | undefined = () => undefined) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== 'PerfLens') continue;
       const rule = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
-      const fix = rule === 'blocking-call' ? this.blockingFix(document, diagnostic) : undefined;
+      const fix = rule === 'blocking-call' ? this.blockingFix(document, diagnostic) : this.engineAction(document, diagnostic);
       if (fix) actions.push(fix);
       const suppress = new vscode.CodeAction(`Suppress ${rule} on this line`, vscode.CodeActionKind.QuickFix);
       suppress.diagnostics = [diagnostic];
@@ -29,6 +35,19 @@ export class DetectorFixProvider implements vscode.CodeActionProvider {
       actions.push(suppress);
     }
     return actions;
+  }
+
+  private engineAction(document: vscode.TextDocument, diagnostic: vscode.Diagnostic): vscode.CodeAction | undefined {
+    const fix = this.engineFix(document.uri, diagnostic);
+    if (!fix) return undefined;
+    const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+    action.diagnostics = [diagnostic];
+    action.isPreferred = true;
+    action.edit = new vscode.WorkspaceEdit();
+    for (const e of fix.edits) {
+      action.edit.replace(document.uri, new vscode.Range(e.line - 1, e.column - 1, e.endLine - 1, e.endColumn - 1), e.text);
+    }
+    return action;
   }
 
   private blockingFix(document: vscode.TextDocument, diagnostic: vscode.Diagnostic): vscode.CodeAction | undefined {

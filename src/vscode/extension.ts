@@ -79,7 +79,7 @@ function activateWith(context: vscode.ExtensionContext, log: ExtensionLog): Perf
     vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, new CommitContentProvider()),
     vscode.languages.registerCodeActionsProvider(
       DETECTOR_LANGUAGES.map((language) => ({ language, scheme: 'file' })),
-      new DetectorFixProvider(),
+      new DetectorFixProvider((uri, diagnostic) => detectors.fixFor(uri, diagnostic)),
       { providedCodeActionKinds: DetectorFixProvider.kinds },
     ),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, new HeatHoverProvider(state)),

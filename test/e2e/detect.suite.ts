@@ -89,6 +89,31 @@ trustedTest('Python quick fixes: time.sleep becomes await asyncio.sleep, other c
 });
 
 
+trustedTest('Django N+1 quick fixes: select_related for a foreign key, prefetch_related for a related manager', async () => {
+  const uri = vscode.Uri.file(path.join(workspace(), 'django-shop', 'views.py'));
+  const editor = await openEditor(uri.fsPath);
+  const lazy = await waitFor('the lazy foreign key diagnostic', () => perflensDiagnostics(uri, 'n-plus-one').find((d) => d.range.start.line + 1 === 9), 30_000);
+  assert.match(lazy.message, /product\.vendor.*lazily/);
+  const manager = perflensDiagnostics(uri, 'n-plus-one').find((d) => d.range.start.line + 1 === 15);
+  assert.ok(manager, 'p.tags.all() in the comprehension is flagged');
+  const actionsFor = (d: vscode.Diagnostic): Thenable<vscode.CodeAction[]> => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
+  const select = (await actionsFor(lazy)).find((a) => a.title.includes('.select_related("vendor")'));
+  assert.ok(select?.edit, 'select_related is offered');
+  const prefetch = (await actionsFor(manager)).find((a) => a.title.includes('.prefetch_related("tags")'));
+  assert.ok(prefetch?.edit, 'prefetch_related is offered');
+  assert.ok(await vscode.workspace.applyEdit(select.edit));
+  assert.match(editor.document.getText(), /for product in Product\.objects\.select_related\("vendor"\)\.filter\(/);
+  await waitFor('the foreign key diagnostic to go away', () => !perflensDiagnostics(uri, 'n-plus-one').some((d) => d.range.start.line + 1 === 9), 15_000);
+  // The other finding is still there, and its fix still applies after the first edit.
+  const again = await waitFor('the manager diagnostic', () => perflensDiagnostics(uri, 'n-plus-one').find((d) => d.range.start.line + 1 === 15), 15_000);
+  const prefetchAgain = (await actionsFor(again)).find((a) => a.title.includes('.prefetch_related("tags")'));
+  assert.ok(prefetchAgain?.edit);
+  assert.ok(await vscode.workspace.applyEdit(prefetchAgain.edit));
+  assert.match(editor.document.getText(), /products = Product\.objects\.prefetch_related\("tags"\)\.order_by\("title"\)/);
+  await waitFor('no N+1 left in the file', () => perflensDiagnostics(uri, 'n-plus-one').length === 0, 15_000);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+});
+
 // Custom rules: examples/.perflens/rules/json-parse-in-loop.scm is in the workspace (a copy of examples/).
 const customDemo = `const fs = require('fs');
 const lines = ['{"a":1}', '{"a":2}'];

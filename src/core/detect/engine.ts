@@ -8,12 +8,13 @@ import jsNodesQuery from './js/nodes.scm';
 import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
+import { factsMatter, jsMayUseApis, pyMayQuery, pyMayReport, workspaceSpecifiers } from './relevance';
 import { applySuppressions } from './suppress';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
-/** Import chains followed across files (context → h1 → h2 → h3). */
-const MAX_IMPORT_DEPTH = 3;
+/** A guard on import recursion (facts are cached, so chains cost one parse per module). */
+const MAX_IMPORT_DEPTH = 64;
 const RESOLUTION_TTL_MS = 5_000;
 
 export interface EngineHost {
@@ -57,17 +58,16 @@ export class DetectorEngine {
   private readonly factsCache = new Map<string, ModuleFacts>();
   /** The workspace modules each analysed file resolved (for invalidation). */
   private readonly dependencies = new Map<string, Set<string>>();
-  private readonly inProgress = new Set<string>();
-  private depth = 0;
-  /** Set when a cycle or the depth limit cut an import chain short. */
-  private cut = false;
-  /** Set when an import cycle (not only the depth limit) cut a chain short. */
-  private cycleCut = false;
-  /**
-   * Facts cut short by the depth limit alone, keyed by depth and file: they depend only on how
-   * much of the chain was left, so a module imported from many places is parsed once per depth.
-   */
-  private readonly depthCutCache = new Map<string, ModuleFacts>();
+  /** Modules whose facts are being computed, outermost first. */
+  private readonly stack: string[] = [];
+  /** The outermost stack index an import cycle reached while the current module was computed. */
+  private lowest = Number.MAX_SAFE_INTEGER;
+  /** Facts computed inside an import cycle, valid until the cycle's first module is done. */
+  private readonly provisional = new Map<string, { facts: ModuleFacts; low: number }>();
+  /** Files parsed from scratch, and files settled by their text alone (relevance.ts), since construction. */
+  readonly counters = { parsed: 0, textOnly: 0 };
+  /** Python modules known (by text) to reach, or not, a module that may query. */
+  private readonly pyQueryReach = new Map<string, boolean>();
   /** Import resolution memo (directory + specifier → file), kept while a batch runs. */
   private resolveMemo: Map<string, string | undefined> | undefined;
   private readonly recentResolutions = new Map<string, { target: string | undefined; at: number }>();
@@ -105,7 +105,7 @@ export class DetectorEngine {
   invalidate(file?: string): void {
     this.generation++;
     this.recentResolutions.clear();
-    this.depthCutCache.clear();
+    this.pyQueryReach.clear();
     this.indexed.clear();
     if (file === undefined) {
       this.factsCache.clear();
@@ -203,61 +203,129 @@ export class DetectorEngine {
     return candidates.find((c) => languageOf(c) && this.exists(c));
   }
 
-  /** Facts of a workspace module (parsed once), or undefined past the depth limit or in a cycle. */
+  /**
+   * Facts of a workspace module, parsed once and cached. A module met again while its own facts
+   * are being computed (an import cycle) answers undefined there; the facts computed meanwhile by
+   * the other modules of the cycle are provisional (they miss the module being computed): reused
+   * until the cycle's first module is done, then dropped, so they are computed again, once, from
+   * complete facts when asked for.
+   */
   factsOf(file: string): ModuleFacts | undefined {
     const cached = this.factsCache.get(file);
     if (cached) return cached;
-    if (this.inProgress.has(file)) {
-      this.cut = true;
-      this.cycleCut = true;
+    const provisional = this.provisional.get(file);
+    if (provisional) {
+      this.lowest = Math.min(this.lowest, provisional.low);
+      return provisional.facts;
+    }
+    const onStack = this.stack.indexOf(file);
+    if (onStack !== -1) {
+      this.lowest = Math.min(this.lowest, onStack);
       return undefined;
     }
-    if (this.depth >= MAX_IMPORT_DEPTH) {
-      this.cut = true;
-      return undefined;
-    }
-    const depthKey = `${this.depth}\0${file}`;
-    const partial = this.depthCutCache.get(depthKey);
-    if (partial) {
-      this.cut = true;
-      return partial;
-    }
+    if (this.stack.length >= MAX_IMPORT_DEPTH) return undefined;
     const bytes = this.read(file);
     if (!bytes || skipReason(file, bytes, this.options.maxFileBytes)) {
       const empty = emptyFacts(file);
       this.factsCache.set(file, empty);
       return empty;
     }
-    this.inProgress.add(file);
-    this.depth++;
-    const outerCut = this.cut;
-    const outerCycle = this.cycleCut;
-    this.cut = false;
-    this.cycleCut = false;
+    const index = this.stack.length;
+    const outerLowest = this.lowest;
+    this.lowest = Number.MAX_SAFE_INTEGER;
+    this.stack.push(file);
     try {
-      const parsed = this.parseSync(file, bytes.toString('utf8'));
+      const text = bytes.toString('utf8');
+      const language = languageOf(file)!;
+      // JavaScript/TypeScript without any API the rules know, importing nothing that does: no
+      // facts, no findings, no parse (relevance.ts).
+      if (language !== 'python' && !jsMayUseApis(text, this.options) && this.inert(file, text, language)) {
+        this.counters.textOnly++;
+        return this.settle(file, index, emptyFacts(file), () => emptyResult(file));
+      }
+      const parsed = this.parseSync(file, text);
       if (!parsed) return undefined;
       try {
-        // While a batch runs, findings come from the same parse; they are final at the top of the
-        // batch, or when no import chain below this file was cut (its facts then equal those
-        // seen from the top).
         const { facts, findings } = this.run(parsed, file, this.collecting);
-        if (this.collecting && (!this.cut || this.depth === 1)) this.indexed.set(file, { findings: this.finish(parsed, file, findings), signature: this.signatureOf(file) });
-        // Facts computed under a cycle or depth cut are incomplete: cache them only at the top.
-        if (!this.cut || this.depth === 1) this.factsCache.set(file, facts);
-        // Cut short (depth limit, or a cycle: then the facts miss only the modules of the chain
-        // being computed, which can cost findings but never adds one): reused at this depth.
-        else this.depthCutCache.set(depthKey, facts);
-        this.cut = this.cut || outerCut;
-        this.cycleCut = this.cycleCut || outerCycle;
-        return facts;
+        return this.settle(file, index, facts, () => this.finish(parsed, file, findings));
       } finally {
         parsed.tree.delete();
       }
     } finally {
-      this.depth--;
-      this.inProgress.delete(file);
+      this.stack.pop();
+      this.lowest = Math.min(outerLowest, this.lowest >= index ? Number.MAX_SAFE_INTEGER : this.lowest);
     }
+  }
+
+  /** Caches freshly computed facts: final, or provisional inside an import cycle (see factsOf). */
+  private settle(file: string, index: number, facts: ModuleFacts, findings: () => FileResult): ModuleFacts {
+    if (this.lowest < index) {
+      this.provisional.set(file, { facts, low: this.lowest });
+      return facts;
+    }
+    this.factsCache.set(file, facts);
+    // While a batch runs, a file's findings come from the same parse as its facts.
+    if (this.collecting) this.indexed.set(file, { findings: findings(), signature: this.signatureOf(file) });
+    if (this.lowest === index) this.provisional.clear();
+    return facts;
+  }
+
+  /**
+   * Python: may a workspace module imported by the file, directly or through others, use a query
+   * API? By text alone (no parse): a breadth-first walk that stops at the first module that may.
+   * When none may, every module seen is remembered as such (all it reaches was seen too).
+   */
+  private importsMayQuery(file: string, text: string): boolean {
+    const seen = new Set<string>([file]);
+    const queue = this.pyTargets(file, text);
+    while (queue.length > 0) {
+      const target = queue.shift()!;
+      if (seen.has(target)) continue;
+      seen.add(target);
+      const known = this.pyQueryReach.get(target);
+      if (known === true) return true;
+      if (known === false) continue;
+      const bytes = this.read(target);
+      if (!bytes || skipReason(target, bytes, this.options.maxFileBytes)) continue;
+      const t = bytes.toString('utf8');
+      if (pyMayQuery(t, this.options)) {
+        this.pyQueryReach.set(target, true);
+        return true;
+      }
+      queue.push(...this.pyTargets(target, t));
+    }
+    for (const f of seen) this.pyQueryReach.set(f, false);
+    return false;
+  }
+
+  private pyTargets(file: string, text: string): string[] {
+    const out: string[] = [];
+    for (const spec of workspaceSpecifiers('python', text)) {
+      const target = this.resolveModule(file, spec);
+      if (target && target !== file) out.push(target);
+    }
+    return out;
+  }
+
+  /**
+   * True when no workspace module the file may import has facts that matter, and no custom rule
+   * applies to it. Records those modules as its dependencies (for invalidation).
+   */
+  private inert(file: string, text: string, language: LanguageId): boolean {
+    if (this.customRulesFor(file).length > 0) return false;
+    const deps = new Set<string>();
+    this.dependencies.set(file, deps);
+    for (const spec of workspaceSpecifiers(language, text)) {
+      const target = this.resolveModule(file, spec);
+      if (!target || target === file) continue;
+      deps.add(target);
+      const facts = this.factsOf(target);
+      // A module of the import chain being computed: its facts come later, and this answer is
+      // provisional until then (see factsOf), so it need not count now.
+      if (facts === undefined && this.stack.includes(target)) continue;
+      if (factsMatter(facts, language)) return false;
+    }
+    return true;
   }
 
   private parseSync(file: string, text: string, oldTree?: Tree, token?: CancellationToken): ParsedFile | undefined {
@@ -269,6 +337,7 @@ export class DetectorEngine {
     const progressCallback = ((): boolean => !!token?.isCancellationRequested || Date.now() - started > 10_000) as unknown as () => void;
     // An incremental reparse takes milliseconds: the progress callback (cancel, 10 s limit) would
     // only slow it down.
+    if (!oldTree) this.counters.parsed++;
     const tree = oldTree ? parser.parse(text, oldTree) : parser.parse(text, null, { progressCallback });
     if (!tree) {
       if (token?.isCancellationRequested) throw new CancelledError();
@@ -336,6 +405,16 @@ export class DetectorEngine {
         if (!languageOf(abs)) continue;
         const bytes = this.read(abs);
         if (bytes && /\.[cm]?[jt]sx?$/.test(abs) && bytes.length < (this.options.maxFileBytes ?? DEFAULT_MAX_BYTES) && mayStartWorkers(bytes)) for (const w of jsWorkerTargets(bytes.toString('utf8'), abs)) this.workerFiles.add(w);
+        // A Python module that cannot report (no async context, no query API, importing no
+        // workspace module that queries) is parsed only if another module asks for its facts.
+        if (this.collecting && bytes && languageOf(abs) === 'python' && !this.factsCache.has(abs) && !skipReason(abs, bytes, this.options.maxFileBytes)) {
+          const text = bytes.toString('utf8');
+          if (!pyMayReport(text, this.options) && this.customRulesFor(abs).length === 0 && !this.importsMayQuery(abs, text)) {
+            this.indexed.set(abs, { findings: emptyResult(abs), signature: this.signatureOf(abs) });
+            this.counters.textOnly++;
+            continue;
+          }
+        }
         this.factsOf(abs);
       }
     } finally {
@@ -425,6 +504,7 @@ export class DetectorEngine {
       severity: level,
       message: f.message,
       related: f.related.filter((r) => !(r.file === file && r.line === n.startPosition.row + 1)).map((r) => ({ file: r.file, line: r.line, message: r.message })),
+      ...(f.fix ? { fix: f.fix } : {}),
     };
   }
 
@@ -477,6 +557,10 @@ export class DetectorEngine {
     this.factsCache.clear();
     if (this.ownsPool) this.pool.dispose();
   }
+}
+
+function emptyResult(file: string): FileResult {
+  return { file, findings: [], notes: [] };
 }
 
 function insideError(node: Node): boolean {
@@ -605,6 +689,8 @@ export class DocumentAnalysis {
     const cmp = (r1: number, c1: number, r2: number, c2: number): number => (r1 !== r2 ? Math.sign(r1 - r2) : Math.sign(c1 - c2));
     const findings: Finding[] = [];
     for (const f of last.result.findings) {
+      // Fix edits are placed in the text: recompute them rather than move them.
+      if (f.fix) return undefined;
       const sRow = f.line - 1, sCol = f.column - 1, eRow = f.endLine - 1, eCol = f.endColumn - 1;
       // A finding whose text holds the edit may quote that text in its message: analyse again.
       const spans = k === 0 ? cmp(sRow, sCol, row, col) < 0 && cmp(eRow, eCol, row, col) > 0 : cmp(sRow, sCol, row, col + k) < 0 && cmp(eRow, eCol, row, col) > 0;

@@ -26,6 +26,22 @@ export interface Finding {
   severity: Severity;
   message: string;
   related: RelatedLocation[];
+  /** A correct edit that removes the problem, when the analyser knows one (editor quick fix). */
+  fix?: FindingFix;
+}
+
+/** A replacement of a range of the finding's file; 1-based lines and columns, end exclusive. */
+export interface FixEdit {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  text: string;
+}
+
+export interface FindingFix {
+  title: string;
+  edits: FixEdit[];
 }
 
 export type SkipReason = 'minified' | 'generated' | 'binary' | 'oversized' | 'unreadable' | 'unsupported';

@@ -16,5 +16,5 @@ export interface ScanRequest {
 export type ScanMessage =
   | { type: 'progress'; done: number; total: number }
   | { type: 'results'; results: FileResult[] }
-  | { type: 'done'; files: number; excluded: number }
+  | { type: 'done'; files: number; excluded: number; parsed: number; textOnly: number }
   | { type: 'error'; message: string; stack?: string };

@@ -38,7 +38,7 @@ async function scan(request: ScanRequest): Promise<void> {
     });
     if (batch.length > 0) post({ type: 'results', results: batch });
     post({ type: 'progress', done: files.length, total: files.length });
-    post({ type: 'done', files: files.length, excluded: all.length - files.length });
+    post({ type: 'done', files: files.length, excluded: all.length - files.length, ...engine.counters });
   } finally {
     for (const r of customRules) r.dispose();
     engine.dispose();

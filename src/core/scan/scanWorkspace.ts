@@ -2,7 +2,13 @@ import { Worker } from 'node:worker_threads';
 import type { FileResult } from '../detect/types';
 import type { ScanMessage, ScanRequest } from './protocol';
 
-export interface ScanSummary { files: number; excluded: number }
+export interface ScanSummary {
+  files: number;
+  excluded: number;
+  /** Files parsed, and files settled by their text alone (no API the rules know, nothing imported that has one). */
+  parsed: number;
+  textOnly: number;
+}
 
 /**
  * Runs dist/scan-worker.js on a workspace folder. Results arrive through `onResults` as files are
@@ -31,7 +37,7 @@ export function scanWorkspaceInWorker(
       switch (message.type) {
         case 'progress': handlers.onProgress?.(message.done, message.total); break;
         case 'results': handlers.onResults(message.results); break;
-        case 'done': finish(() => resolve({ files: message.files, excluded: message.excluded })); break;
+        case 'done': finish(() => resolve({ files: message.files, excluded: message.excluded, parsed: message.parsed, textOnly: message.textOnly })); break;
         case 'error': {
           const error = new Error(message.message);
           if (message.stack) error.stack = message.stack;

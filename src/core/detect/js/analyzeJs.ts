@@ -2,11 +2,10 @@ import * as path from 'node:path';
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
 import { contains, field, identifiersIn, firstKid, kids, stringValue, walk } from '../syntax';
-import { matchesApi, type DetectorOptions, type RuleId } from '../types';
+import { matchesApi, type DetectorOptions, type FindingFix, type RuleId } from '../types';
 
-const DB_LIBS = new Set(['sequelize', 'mongoose', 'typeorm', '@prisma/client', 'knex', 'pg', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis']);
 import {
-  FRAMEWORK_MODULES, HTTP_METHODS, HTTP_MODULES, INLINE_CALLBACK_METHODS, INSTANCE_WRITES, KNEX_ROOT_METHODS, LIBRARY_BLOCKERS,
+  DB_LIBS, FRAMEWORK_MODULES, HTTP_METHODS, HTTP_MODULES, INLINE_CALLBACK_METHODS, INSTANCE_WRITES, KNEX_ROOT_METHODS, LIBRARY_BLOCKERS,
   LISTENER_EVENTS, LOOP_CALLBACK_METHODS, MONGOOSE_MODEL_METHODS, NEST_HANDLER_DECORATORS, NEST_STARTUP_METHODS, NEXT_ROUTE_EXPORTS,
   NEXT_STARTUP_EXPORTS, PRISMA_METHODS, PRISMA_RAW, REDIS_NON_COMMANDS, ROUTE_METHODS, SEQUELIZE_MODEL_METHODS, SYNC_MODULES,
   TYPEORM_BUILDER_TERMINALS, TYPEORM_METHODS,
@@ -18,6 +17,7 @@ export interface RawFinding {
   node: Node;
   message: string;
   related: Evidence[];
+  fix?: FindingFix;
 }
 
 interface Binding {

@@ -12,6 +12,9 @@ export const LIBRARY_BLOCKERS: Record<string, Set<string>> = {
   execa: new Set(['sync', 'execaSync', 'execaCommandSync', 'commandSync']),
 };
 
+/** Database and cache client packages (their imports mark a module as data access). */
+export const DB_LIBS = new Set(['sequelize', 'mongoose', 'typeorm', '@prisma/client', 'knex', 'pg', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis']);
+
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'use', 'head', 'options']);
 export const FRAMEWORK_MODULES = new Set(['express', 'fastify', 'koa', '@koa/router', 'koa-router', 'restify', 'polka', 'hono', 'router']);
 export const LISTENER_EVENTS = new Set(['request', 'connection', 'data', 'message']);

@@ -2,7 +2,7 @@ import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
 import type { RawFinding } from '../js/analyzeJs';
 import { contains, field, firstKid, kids, walk } from '../syntax';
-import { matchesApi, type DetectorOptions } from '../types';
+import { matchesApi, type DetectorOptions, type FindingFix, type FixEdit } from '../types';
 import {
   DBAPI_METHODS, DJANGO_EVALUATING, DJANGO_LAZY, EAGER_OPTIONS, EVALUATING_WRAPPERS, HTTP_SESSION_METHODS, PATH_IO, PY_BLOCKING, PY_HTTP,
   REDIS_NON_COMMANDS, SQLA_BLOCKING_METHODS, SQLA_QUERY_METHODS,
@@ -107,7 +107,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
       bindings.set(alias, { module, name });
       if (facts0) workspace.set(alias, { facts: facts0, name });
       else if (module.startsWith('.') || !/^(django|sqlalchemy|fastapi|starlette|flask|requests|httpx|redis|os|sys|time|asyncio|typing|pathlib|subprocess)\b/.test(module)) {
-        const sub = resolve(file, `${module}.${name}`);
+        const sub = resolve(file, module.endsWith('.') ? `${module}${name}` : `${module}.${name}`);
         if (sub) workspace.set(alias, { facts: sub, name: '*' });
       }
     }
@@ -336,7 +336,7 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   }
 
   // ---- query APIs (N+1) ----
-  interface Hit { api: string; http: boolean }
+  interface Hit { api: string; http: boolean; /** A related manager read with `.all()` on a loop item: prefetching it removes the query. */ prefetch?: string }
   function queryApi(call: Node, loop?: Loop): Hit | undefined {
     const loopVars = loop?.vars;
     const fn = field(call, 'function');
@@ -374,7 +374,8 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
       if (p.length === 1 && (p[0] === 'save' || p[0] === 'delete') && usesDjango) return { api: `${key}.${p[0]}()`, http: false };
       if (p.length >= 2 && (relations.has(`manager:${p[0]}`) || p[0]!.endsWith('_set'))) {
         const m = p[1]!;
-        if (DJANGO_EVALUATING.has(m) || (DJANGO_LAZY.has(m) && m !== 'all') || (m === 'all' && !(loop && sourceOf(loop).eager.has(p[0]!)))) return { api: `${key}.${p[0]}.${m}`, http: false };
+        if (m === 'all' && !(loop && sourceOf(loop).eager.has(p[0]!))) return { api: `${key}.${p[0]}.${m}`, http: false, prefetch: p[0]! };
+        if (DJANGO_EVALUATING.has(m) || (DJANGO_LAZY.has(m) && m !== 'all')) return { api: `${key}.${p[0]}.${m}`, http: false };
       }
     }
     return undefined;
@@ -571,11 +572,12 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     return stmts.slice(idx + 1).some((s) => s.type === 'return_statement' || s.type === 'break_statement' || s.type === 'raise_statement');
   }
   /** The source of a loop: model and eagerly loaded relations, when known. */
-  function sourceOf(loop: Loop): { eager: Set<string>; model?: string; known: boolean } {
+  function sourceOf(loop: Loop): { eager: Set<string>; model?: string; known: boolean; origin?: Node } {
     let right: Node | null = loop.node.type === 'for_statement' ? field(loop.node, 'right') : field(kids(loop.node).find((k) => k.type === 'for_in_clause')!, 'right');
     const eager = new Set<string>();
     let model: string | undefined;
     let known = false;
+    let origin: Node | undefined;
     const scope = enclosingFunction(loop.node) ?? root;
     for (let hops = 0; right && hops < 4; hops++) {
       if (right.type === 'identifier') {
@@ -585,7 +587,10 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
         continue;
       }
       const text = right.text;
-      if (/\.objects\b/.test(text) || /\b(select|query|scalars|execute)\s*\(/.test(text)) known = true;
+      if (/\.objects\b/.test(text) || /\b(select|query|scalars|execute)\s*\(/.test(text)) {
+        known = true;
+        origin ??= right;
+      }
       const m = /(\w+)\.objects\b/.exec(text) ?? /\b(?:select|query)\(\s*(\w+)/.exec(text);
       if (m && !model) model = m[1];
       walk(right, (n) => {
@@ -601,7 +606,42 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
         right = a ? field(a, 'right') : null;
       }
     }
-    return { eager, model, known };
+    return { eager, model, known, origin };
+  }
+
+  /**
+   * The edit that loads `attr` with the loop's query: Django `.select_related("attr")` (a foreign
+   * key) or `.prefetch_related("attr")` (a related manager) after `Model.objects`; SQLAlchemy
+   * `.options(selectinload(Model.attr))` after `select(Model)` / `session.query(Model)`, importing
+   * `selectinload` when the file lacks it. Undefined when the query's shape is not one of these.
+   */
+  function eagerLoadFix(origin: Node | undefined, model: string | undefined, attr: string, manager: boolean): FindingFix | undefined {
+    if (!origin || !model) return undefined;
+    const kind = clients.get(model);
+    const text = origin.text;
+    const objects = new RegExp(`\\b${model}\\.objects\\b`).exec(text);
+    if (objects && (kind === 'django-model' || usesDjango)) {
+      const method = manager ? 'prefetch_related' : 'select_related';
+      return { title: `Load \`${attr}\` with the query: .${method}("${attr}")`, edits: [insertAt(origin, objects.index + objects[0].length, `.${method}("${attr}")`)] };
+    }
+    if (manager || kind !== 'sqla-model') return undefined;
+    let target: Node | undefined;
+    walk(origin, (n) => {
+      if (target) return false;
+      if (n.type !== 'call') return true;
+      const fn = field(n, 'function')?.text ?? '';
+      const first = firstKid(field(n, 'arguments')!);
+      if ((fn === 'select' || fn.endsWith('.select') || fn.endsWith('.query')) && first?.type === 'identifier' && first.text === model) { target = n; return false; }
+      return true;
+    });
+    if (!target) return undefined;
+    const edits: FixEdit[] = [insertAt(target, target.text.length, `.options(selectinload(${model}.${attr}))`)];
+    if (!/^\s*from\s+sqlalchemy\.orm\s+import\s+[^\n]*\bselectinload\b/m.test(root.text)) {
+      const firstImport = kids(root).find((k) => k.type === 'import_statement' || k.type === 'import_from_statement');
+      const line = firstImport ? firstImport.startPosition.row + 1 : 1;
+      edits.unshift({ line, column: 1, endLine: line, endColumn: 1, text: 'from sqlalchemy.orm import selectinload\n' });
+    }
+    return { title: `Load \`${attr}\` with the query: .options(selectinload(${model}.${attr}))`, edits };
   }
 
   const reported = new Set<string>();
@@ -617,7 +657,10 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     if (hit?.http && ![...identifiers(field(c, 'arguments')!)].some((i) => tainted(loop).has(i))) continue;
     if (exitsAfter(c, loop)) continue;
     const what = hit ? `\`${hit.api}\`` : `\`${field(c, 'function')?.text}\` (which runs \`${via!.api}\`)`;
-    findings.push({ rule: 'n-plus-one', node: c, message: `${what} ${hit?.http ? 'sends one request' : 'runs one query'} per item of the loop`, related: [{ file, line: lineOf(loop.node), message: 'the loop', api: '' }, ...(via ? [{ ...via, message: `\`${via.api}\` queries here` }] : [])] });
+    // `item.tags.all()` on a loop item: prefetch the related manager with the loop's query.
+    const manager = hit?.prefetch ? sourceOf(loop) : undefined;
+    const fix = manager ? eagerLoadFix(manager.origin, manager.model, hit!.prefetch!, true) : undefined;
+    findings.push({ rule: 'n-plus-one', node: c, message: `${what} ${hit?.http ? 'sends one request' : 'runs one query'} per item of the loop`, related: [{ file, line: lineOf(loop.node), message: 'the loop', api: '' }, ...(via ? [{ ...via, message: `\`${via.api}\` queries here` }] : [])], ...(fix ? { fix } : {}) });
   }
   // Lazy relation access on loop items.
   // Only attributes on loop variables can be lazy relation reads: skip files without loops.
@@ -640,8 +683,23 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     const key = `${loop.node.id}:${obj.text}.${attr}`;
     if (reported.has(key)) continue;
     reported.add(key);
-    findings.push({ rule: 'n-plus-one', node: n, message: `\`${obj.text}.${attr}\` loads a relation lazily: one query per item of the loop (add select_related/prefetch_related or joinedload/selectinload)`, related: [{ file, line: lineOf(loop.node), message: 'the loop', api: '' }] });
+    const fix = eagerLoadFix(src.origin, src.model, attr, false);
+    findings.push({ rule: 'n-plus-one', node: n, message: `\`${obj.text}.${attr}\` loads a relation lazily: one query per item of the loop (add select_related/prefetch_related or joinedload/selectinload)`, related: [{ file, line: lineOf(loop.node), message: 'the loop', api: '' }], ...(fix ? { fix } : {}) });
   }
 
   return { findings, facts };
+}
+
+/** 1-based position of an offset into a node's text. */
+function positionIn(node: Node, offset: number): { line: number; column: number } {
+  const before = node.text.slice(0, offset);
+  const newline = before.lastIndexOf('\n');
+  const rows = newline === -1 ? 0 : before.split('\n').length - 1;
+  const column = newline === -1 ? node.startPosition.column + offset : offset - newline - 1;
+  return { line: node.startPosition.row + rows + 1, column: column + 1 };
+}
+
+function insertAt(node: Node, offset: number, text: string): FixEdit {
+  const p = positionIn(node, offset);
+  return { line: p.line, column: p.column, endLine: p.line, endColumn: p.column, text };
 }

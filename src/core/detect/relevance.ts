@@ -1,0 +1,100 @@
+import { DB_LIBS, HTTP_MODULES, LIBRARY_BLOCKERS, SYNC_MODULES } from './js/apis';
+import type { ModuleFacts } from './facts';
+import type { DetectorOptions, LanguageId } from './types';
+
+/**
+ * A text prefilter for workspace scans, in the manner of a literal prefilter in a code search
+ * tool: a finding needs an API to flag, and every API the rules know is named in the text of the
+ * file that calls it — a module specifier (`'fs'`, `'@prisma/client'`), a global (`fetch`,
+ * `Atomics`), a type or decorator (`PrismaClient`, `Repository<…>`, `@InjectModel`) — or reached
+ * through a workspace import whose facts are not empty. A file with none of these can produce
+ * neither findings nor facts, so it is not parsed. The patterns over-approximate on purpose:
+ * a false "maybe" costs a parse, a false "no" would cost a finding.
+ */
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/@-]/g, '\\$&');
+
+const JS_MODULES = [...SYNC_MODULES, ...Object.keys(LIBRARY_BLOCKERS), ...DB_LIBS, ...HTTP_MODULES, 'mysql', 'sequelize-typescript', 'dataloader'];
+const JS_SEEDS = [
+  `['"\`](?:node:)?(?:${JS_MODULES.map(escape).join('|')})(?:/[^'"\`]*)?['"\`]`,
+  String.raw`\bfetch\b`, String.raw`\bAtomics\b`, '[pP]risma', '[lL]oader', 'Repository', 'EntityManager', 'DataSource', 'Knex', String.raw`\bModel\b`, '@Inject',
+];
+
+/**
+ * Python query APIs come from imports of these packages (clients are made from their
+ * constructors, typed parameters name their types), or from Django (any mention of it: the
+ * analyser treats capitalised names as models then) or a workspace module's facts.
+ */
+const PY_QUERY_SEEDS = String.raw`^[ \t]*(?:from|import)[ \t]+(?:sqlalchemy|requests|httpx|urllib|urllib3|aiohttp|sqlite3|psycopg|psycopg2|pymysql|MySQLdb|mysql|redis|aioredis|asyncpg|aiosqlite|aiomysql|databases|sqlmodel)\b|\bdjango\b`;
+
+interface Seeds { js: RegExp; py: RegExp; pyQuery: RegExp }
+const compiled = new WeakMap<DetectorOptions, Seeds | null>();
+
+function seedsFor(options: DetectorOptions): Seeds | null {
+  const hit = compiled.get(options);
+  if (hit !== undefined) return hit;
+  const extra = [...(options.extraBlockingApis ?? []), ...(options.extraQueryApis ?? [])];
+  // A module pattern with a wildcard could match any import: no prefilter then.
+  let result: Seeds | null = null;
+  if (!extra.some((p) => p.module.includes('*'))) {
+    const modules = extra.map((p) => escape(p.module));
+    const js = new RegExp([...JS_SEEDS, ...modules].join('|'));
+    const pyQuery = new RegExp([PY_QUERY_SEEDS, ...modules].join('|'), 'm');
+    const py = new RegExp([String.raw`\basync\b|\bawait\b`, PY_QUERY_SEEDS, ...modules].join('|'), 'm');
+    result = { js, py, pyQuery };
+  }
+  compiled.set(options, result);
+  return result;
+}
+
+/** JavaScript/TypeScript: may the file hold an API the rules flag, by its own text? */
+export function jsMayUseApis(text: string, options: DetectorOptions): boolean {
+  const seeds = seedsFor(options);
+  return seeds === null || seeds.js.test(text);
+}
+
+/** Python: may the module use a query API (so that a loop calling it is N+1)? */
+export function pyMayQuery(text: string, options: DetectorOptions): boolean {
+  const seeds = seedsFor(options);
+  return seeds === null || seeds.pyQuery.test(text);
+}
+
+/** Python: may the file report a finding by its own text (an async context or a query API)? */
+export function pyMayReport(text: string, options: DetectorOptions): boolean {
+  const seeds = seedsFor(options);
+  return seeds === null || seeds.py.test(text);
+}
+
+const JS_RELATIVE = /(['"`])(\.{1,2}\/[^'"`\n]*)\1/g;
+const PY_FROM = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\(?[^\n#]*)/gm;
+
+/**
+ * Workspace import specifiers a file may use, from its text: every relative string literal in
+ * JavaScript/TypeScript (more than the imports, never fewer), and in Python each `from M import
+ * a, b` as `M`, `M.a`, `M.b` (the engine resolves either form).
+ */
+export function workspaceSpecifiers(language: LanguageId, text: string): string[] {
+  const out = new Set<string>();
+  if (language === 'python') {
+    for (const m of text.matchAll(PY_FROM)) {
+      out.add(m[1]!);
+      // A parenthesised list may run over several lines: take what follows up to the `)`.
+      const list = m[2]!.startsWith('(') ? text.slice(m.index! + m[0].length - m[2]!.length + 1, text.indexOf(')', m.index!)) : m[2]!;
+      for (const part of list.split(',')) {
+        const name = /^\s*(\w+)/.exec(part)?.[1];
+        if (name) out.add(`${m[1]!.endsWith('.') ? m[1] : m[1] + '.'}${name}`);
+      }
+    }
+  } else {
+    for (const m of text.matchAll(JS_RELATIVE)) out.add(m[2]!);
+  }
+  return [...out];
+}
+
+/** Facts that can change another file's findings. */
+export function factsMatter(facts: ModuleFacts | undefined, language: LanguageId): boolean {
+  if (!facts) return true;
+  // Python blocks only inside `async def`, which is a seed of its own: helpers matter for queries.
+  if (language === 'python') return facts.querying.size > 0 || facts.clients.size > 0 || facts.relations.size > 0;
+  return facts.clients.size > 0 || facts.blocking.size > 0 || facts.querying.size > 0 || facts.libs.size > 0;
+}

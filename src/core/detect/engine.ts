@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Edit, Language, Node, Tree } from 'web-tree-sitter';
+import type { Edit, Language, Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ModuleFacts } from './facts';
 import { languageOf, ParserPool } from './grammars';
 import { analyseJs, jsWorkerTargets, type RawFinding } from './js/analyzeJs';
@@ -8,7 +8,8 @@ import jsNodesQuery from './js/nodes.scm';
 import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
-import { factsMatter, jsMayUseApis, pyMayQuery, pyMayReport, workspaceSpecifiers } from './relevance';
+import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayQuery, pyMayReport, workspaceSpecifiers } from './relevance';
+import { IDENTIFIER_QUERIES, irrelevant, relevanceOf, statementInfo, type Relevance } from './statements';
 import { applySuppressions } from './suppress';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
@@ -95,6 +96,7 @@ export class DetectorEngine {
     await Promise.all((['javascript', 'typescript', 'tsx', 'python'] as const).map(async (l) => {
       await this.pool.parser(l);
       await this.pool.query(l, l === 'python' ? pyNodesQuery : jsNodesQuery);
+      await this.pool.query(l, IDENTIFIER_QUERIES[l]);
     }));
   }
 
@@ -239,7 +241,8 @@ export class DetectorEngine {
       const language = languageOf(file)!;
       // JavaScript/TypeScript without any API the rules know, importing nothing that does: no
       // facts, no findings, no parse (relevance.ts).
-      if (language !== 'python' && !jsMayUseApis(text, this.options) && this.inert(file, text, language)) {
+      const byText = language === 'python' ? !pyMayHaveFacts(text, this.options) && this.inert(file, text, language, true) : !jsMayUseApis(text, this.options) && this.inert(file, text, language);
+      if (byText) {
         this.counters.textOnly++;
         return this.settle(file, index, emptyFacts(file), () => emptyResult(file));
       }
@@ -283,13 +286,17 @@ export class DetectorEngine {
       if (seen.has(target)) continue;
       seen.add(target);
       const known = this.pyQueryReach.get(target);
-      if (known === true) return true;
+      if (known === true) {
+        this.pyQueryReach.set(file, true);
+        return true;
+      }
       if (known === false) continue;
       const bytes = this.read(target);
       if (!bytes || skipReason(target, bytes, this.options.maxFileBytes)) continue;
       const t = bytes.toString('utf8');
       if (pyMayQuery(t, this.options)) {
         this.pyQueryReach.set(target, true);
+        this.pyQueryReach.set(file, true);
         return true;
       }
       queue.push(...this.pyTargets(target, t));
@@ -311,7 +318,7 @@ export class DetectorEngine {
    * True when no workspace module the file may import has facts that matter, and no custom rule
    * applies to it. Records those modules as its dependencies (for invalidation).
    */
-  private inert(file: string, text: string, language: LanguageId): boolean {
+  private inert(file: string, text: string, language: LanguageId, forFacts = false): boolean {
     if (this.customRulesFor(file).length > 0) return false;
     const deps = new Set<string>();
     this.dependencies.set(file, deps);
@@ -323,7 +330,7 @@ export class DetectorEngine {
       // A module of the import chain being computed: its facts come later, and this answer is
       // provisional until then (see factsOf), so it need not count now.
       if (facts === undefined && this.stack.includes(target)) continue;
-      if (factsMatter(facts, language)) return false;
+      if (factsMatter(facts, language, forFacts)) return false;
     }
     return true;
   }
@@ -406,10 +413,11 @@ export class DetectorEngine {
         const bytes = this.read(abs);
         if (bytes && /\.[cm]?[jt]sx?$/.test(abs) && bytes.length < (this.options.maxFileBytes ?? DEFAULT_MAX_BYTES) && mayStartWorkers(bytes)) for (const w of jsWorkerTargets(bytes.toString('utf8'), abs)) this.workerFiles.add(w);
         // A Python module that cannot report (no async context, no query API, importing no
-        // workspace module that queries) is parsed only if another module asks for its facts.
+        // workspace module that queries: by text first, then by what the modules it imports are
+        // known to do) is parsed only if another module asks for its facts.
         if (this.collecting && bytes && languageOf(abs) === 'python' && !this.factsCache.has(abs) && !skipReason(abs, bytes, this.options.maxFileBytes)) {
           const text = bytes.toString('utf8');
-          if (!pyMayReport(text, this.options) && this.customRulesFor(abs).length === 0 && !this.importsMayQuery(abs, text)) {
+          if (!pyMayReport(text, this.options) && this.customRulesFor(abs).length === 0 && (!this.importsMayQuery(abs, text) || this.inert(abs, text, 'python'))) {
             this.indexed.set(abs, { findings: emptyResult(abs), signature: this.signatureOf(abs) });
             this.counters.textOnly++;
             continue;
@@ -459,6 +467,21 @@ export class DetectorEngine {
   async openDocument(file: string, text: string): Promise<DocumentAnalysis> {
     await this.ready();
     return new DocumentAnalysis(this, path.resolve(file), text);
+  }
+
+  /** @internal The options the engine was made with. */
+  get detectorOptions(): DetectorOptions {
+    return this.options;
+  }
+
+  /** @internal The query that lists the names a statement refers to (statements.ts). */
+  identifierQuery(language: LanguageId): Query {
+    return this.pool.cachedQuery(language, IDENTIFIER_QUERIES[language]);
+  }
+
+  /** @internal True when custom rules apply to the file (they may match any statement). */
+  hasCustomRules(file: string): boolean {
+    return this.customRulesFor(file).length > 0;
   }
 
   /** @internal What, besides its own text, a file's findings depend on; equal values: same inputs. */
@@ -585,6 +608,12 @@ export interface TextChange {
   text: string;
 }
 
+/** The point reached from `start` by writing `text`. */
+function advance(start: { row: number; column: number }, text: string): { row: number; column: number } {
+  const newlines = text.split('\n').length - 1;
+  return newlines === 0 ? { row: start.row, column: start.column + text.length } : { row: start.row + newlines, column: text.length - text.lastIndexOf('\n') - 1 };
+}
+
 function pointAt(text: string, offset: number): { row: number; column: number } {
   let row = 0;
   let lineStart = 0;
@@ -604,8 +633,20 @@ export class DocumentAnalysis {
   private version = 0;
   /** The last full result and the engine state it was computed in (for edits that change nothing). */
   private last: { result: FileResult; state: string } | undefined;
+  /** Which top-level statements matter to the findings, from the last full analysis (statements.ts). */
+  private relevance: Relevance | undefined;
+  /** Edits answered without a full analysis (tests and benchmarks). */
+  reused = 0;
+  /** Where the last edit of `update` starts (row, column). */
+  private lastStart = { row: 0, column: 0 };
 
   constructor(private readonly engine: DetectorEngine, readonly file: string, private text: string) {}
+
+  /** A relative import matters when it resolves to a workspace module whose facts do. */
+  private readonly workspaceImport = (specifier: string): boolean => {
+    const target = this.engine.resolveModule(this.file, specifier);
+    return target !== undefined && target !== this.file && factsMatter(this.engine.factsOf(target), languageOf(this.file)!);
+  };
 
   /** Analyses the current text (first call parses from scratch). */
   analyse(token?: CancellationToken): FileResult {
@@ -617,8 +658,10 @@ export class DocumentAnalysis {
       if (!parsed) return { file: this.file, findings: [], skipped: 'unreadable', notes: ['parsing gave up'] };
       this.tree = parsed.tree;
     }
-    const result = this.engine.analyseParsed({ text: this.text, language: languageOf(this.file)!, tree: this.tree }, this.file, token);
+    const language = languageOf(this.file)!;
+    const result = this.engine.analyseParsed({ text: this.text, language, tree: this.tree }, this.file, token);
     this.last = { result, state: this.engine.stateOf(this.file) };
+    this.relevance = this.engine.hasCustomRules(this.file) ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.engine.identifierQuery(language), this.workspaceImport);
     return result;
   }
 
@@ -632,9 +675,10 @@ export class DocumentAnalysis {
     const removed = changes.length === 1 ? this.text.slice(changes[0]!.rangeOffset, changes[0]!.rangeOffset + changes[0]!.rangeLength) : undefined;
     for (const c of changes) {
       const startPosition = pointAt(this.text, c.rangeOffset);
-      const oldEndPosition = pointAt(this.text, c.rangeOffset + c.rangeLength);
+      const oldEndPosition = advance(startPosition, this.text.slice(c.rangeOffset, c.rangeOffset + c.rangeLength));
       const next = this.text.slice(0, c.rangeOffset) + c.text + this.text.slice(c.rangeOffset + c.rangeLength);
-      const newEndPosition = pointAt(next, c.rangeOffset + c.text.length);
+      const newEndPosition = advance(startPosition, c.text);
+      this.lastStart = startPosition;
       const edit: Edit = { startIndex: c.rangeOffset, oldEndIndex: c.rangeOffset + c.rangeLength, newEndIndex: c.rangeOffset + c.text.length, startPosition, oldEndPosition, newEndPosition };
       this.tree?.edit(edit);
       this.text = next;
@@ -643,14 +687,82 @@ export class DocumentAnalysis {
     const old = this.tree;
     const parsed = this.engine.parseDocument(this.file, this.text, old, token);
     if (version !== this.version) throw new CancelledError();
-    const shifted = old && parsed && removed !== undefined ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) : undefined;
+    const shifted = old && parsed && removed !== undefined
+      ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) ?? this.outsideRelevant(changes[0]!, removed, old, parsed.tree)
+      : undefined;
     old?.delete();
     this.tree = parsed?.tree;
     if (shifted) {
+      this.reused++;
       this.last = { result: shifted, state: this.last!.state };
       return shifted;
     }
     return this.analyse(token);
+  }
+
+  /**
+   * The previous findings, moved with the text, when the edit falls inside one top-level
+   * statement that is irrelevant before and after it (statements.ts), the syntax changed nowhere
+   * else, and the engine is in the state of the last full analysis. Undefined: analyse again.
+   */
+  private outsideRelevant(change: TextChange, removed: string, old: Tree, tree: Tree): FileResult | undefined {
+    const last = this.last;
+    const relevance = this.relevance;
+    if (!last || last.result.skipped || !relevance) return undefined;
+    if (this.engine.stateOf(this.file) !== last.state) return undefined;
+    const language = languageOf(this.file)!;
+    const a = change.rangeOffset;
+    const statementAt = (t: Tree): Node | undefined => {
+      let n: Node | null = t.rootNode.descendantForIndex(a, Math.max(a, a + change.text.length - 1));
+      const rootId = t.rootNode.id;
+      while (n && n.parent && n.parent.id !== rootId) n = n.parent;
+      return n && n.id !== rootId ? n : undefined;
+    };
+    const now = statementAt(tree);
+    const before = statementAt(old);
+    // The old tree was edited: its positions are in the new text's coordinates.
+    if (!now || !before || now.startIndex !== before.startIndex || now.endIndex !== before.endIndex) return undefined;
+    if (now.startIndex > a || now.endIndex < a + change.text.length) return undefined;
+    // The statement keeps its bounds and the module its number of statements: the text before and
+    // after it is parsed as before (it starts from the same parser state). Error recovery can
+    // reach further: with errors about, ask tree-sitter what changed.
+    if (tree.rootNode.childCount !== old.rootNode.childCount) return undefined;
+    if (tree.rootNode.hasError || old.rootNode.hasError) {
+      for (const r of old.getChangedRanges(tree)) if (r.startIndex < now.startIndex || r.endIndex > now.endIndex) return undefined;
+    }
+    const newText = this.text.slice(now.startIndex, now.endIndex);
+    const oldText = this.text.slice(now.startIndex, a) + removed + this.text.slice(a + change.text.length, now.endIndex);
+    const oldInfo = relevance.byText.get(oldText);
+    if (!oldInfo || !irrelevant(oldInfo, relevance)) return undefined;
+    const newInfo = statementInfo(now, newText, language, this.engine.detectorOptions, this.engine.identifierQuery(language), this.workspaceImport);
+    if (!irrelevant(newInfo, relevance)) return undefined;
+    // A line longer than the minified threshold would make the file skipped.
+    const lineStart = this.text.lastIndexOf('\n', a) + 1;
+    const lineEnd = this.text.indexOf('\n', a + change.text.length);
+    if ((lineEnd === -1 ? this.text.length : lineEnd) - lineStart > 4000) return undefined;
+    // Remember the new statement for the next edit (bounded: a full analysis starts afresh).
+    if (relevance.byText.size > 50_000) return undefined;
+    relevance.byText.set(newText, newInfo);
+    // Move what lies after the edit: rows by the newlines added, columns on the edit's last row.
+    const start = this.lastStart;
+    const oldEnd = advance(start, removed);
+    const newEnd = advance(start, change.text);
+    const move = (line: number, column: number): { line: number; column: number } => {
+      const row = line - 1;
+      const col = column - 1;
+      if (row < oldEnd.row || (row === oldEnd.row && col < oldEnd.column)) return { line, column };
+      return { line: row + newEnd.row - oldEnd.row + 1, column: (row === oldEnd.row ? col - oldEnd.column + newEnd.column : col) + 1 };
+    };
+    const moveLine = (line: number): number => (line - 1 > oldEnd.row ? line + newEnd.row - oldEnd.row : line);
+    const findings = last.result.findings.map((f) => {
+      const s = move(f.line, f.column);
+      const e = move(f.endLine, f.endColumn);
+      const moved: Finding = { ...f, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, related: f.related.map((r) => (r.file === this.file ? { ...r, line: moveLine(r.line) } : r)) };
+      if (f.fix) moved.fix = { ...f.fix, edits: f.fix.edits.map((x) => { const p = move(x.line, x.column); const q = move(x.endLine, x.endColumn); return { ...x, line: p.line, column: p.column, endLine: q.line, endColumn: q.column }; }) };
+      return moved;
+    });
+    const notes = tree.rootNode.hasError ? ['the file has syntax errors; findings are reported only where the tree is sound'] : [];
+    return { ...last.result, findings, notes };
   }
 
   /**
@@ -668,7 +780,7 @@ export class DocumentAnalysis {
     if (!/^[ \t]*$/.test(inserted) || !/^[ \t]*$/.test(removed)) return undefined;
     if (removedLength > 0 && inserted.length > 0) return undefined;
     const a = change.rangeOffset;
-    const start = pointAt(this.text, a);
+    const start = this.lastStart;
     if (this.engine.stateOf(this.file) !== last.state) return undefined;
     if (old.getChangedRanges(tree).length > 0) return undefined;
     const language = languageOf(this.file);

@@ -25,7 +25,7 @@ const JS_SEEDS = [
  * constructors, typed parameters name their types), or from Django (any mention of it: the
  * analyser treats capitalised names as models then) or a workspace module's facts.
  */
-const PY_QUERY_SEEDS = String.raw`^[ \t]*(?:from|import)[ \t]+(?:sqlalchemy|requests|httpx|urllib|urllib3|aiohttp|sqlite3|psycopg|psycopg2|pymysql|MySQLdb|mysql|redis|aioredis|asyncpg|aiosqlite|aiomysql|databases|sqlmodel)\b|\bdjango\b`;
+const PY_QUERY_SEEDS = String.raw`^[ \t]*(?:from|import)[ \t]+(?:sqlalchemy|requests|httpx|urllib\.request|urllib3|aiohttp|sqlite3|psycopg|psycopg2|pymysql|MySQLdb|mysql|redis|aioredis|asyncpg|aiosqlite|aiomysql|databases|sqlmodel)\b|^[ \t]*from[ \t]+urllib[ \t]+import[^\n]*\brequest\b|\bdjango\b`;
 
 interface Seeds { js: RegExp; py: RegExp; pyQuery: RegExp }
 const compiled = new WeakMap<DetectorOptions, Seeds | null>();
@@ -51,6 +51,21 @@ function seedsFor(options: DetectorOptions): Seeds | null {
 export function jsMayUseApis(text: string, options: DetectorOptions): boolean {
   const seeds = seedsFor(options);
   return seeds === null || seeds.js.test(text);
+}
+
+/**
+ * Python: words without which a module can neither block nor query (so its facts are empty
+ * unless a module it imports has some): the blocking APIs of the spec by name, and the query
+ * packages.
+ */
+const PY_FACT_SEEDS = new RegExp([
+  String.raw`\b(?:open|input)\s*\(|\bsleep\b|\bsubprocess\b|\bos\.(?:system|popen|posix_spawnp?|spawn[lv]p?e?|wait(?:pid|id|3|4)?)\b|^[ \t]*from[ \t]+os[ \t]+import\b`,
+  String.raw`\b(?:read_text|read_bytes|write_text|write_bytes|urlopen|urllib3|requests|httpx|aiohttp|sqlite3|psycopg2?|pymysql|MySQLdb|mysql|redis|aioredis|sqlalchemy|django|asyncpg|aiosqlite|aiomysql|databases|sqlmodel|Session|cursor|execute|relationship)\b`,
+].join('|'), 'm');
+
+/** Python: may the module block or query by its own text (see PY_FACT_SEEDS)? */
+export function pyMayHaveFacts(text: string, options: DetectorOptions): boolean {
+  return seedsFor(options) === null || PY_FACT_SEEDS.test(text) || pyMayQuery(text, options);
 }
 
 /** Python: may the module use a query API (so that a loop calling it is N+1)? */
@@ -91,9 +106,13 @@ export function workspaceSpecifiers(language: LanguageId, text: string): string[
   return [...out];
 }
 
-/** Facts that can change another file's findings. */
-export function factsMatter(facts: ModuleFacts | undefined, language: LanguageId): boolean {
+/**
+ * Facts that can change another file's findings (`forFacts`: or another module's facts, which
+ * in Python include helpers that block).
+ */
+export function factsMatter(facts: ModuleFacts | undefined, language: LanguageId, forFacts = false): boolean {
   if (!facts) return true;
+  if (forFacts) return facts.clients.size > 0 || facts.blocking.size > 0 || facts.querying.size > 0 || facts.relations.size > 0 || facts.libs.size > 0;
   // Python blocks only inside `async def`, which is a seed of its own: helpers matter for queries.
   if (language === 'python') return facts.querying.size > 0 || facts.clients.size > 0 || facts.relations.size > 0;
   return facts.clients.size > 0 || facts.blocking.size > 0 || facts.querying.size > 0 || facts.libs.size > 0;

@@ -48,6 +48,45 @@ describe.each([
   });
 });
 
+describe('re-diagnosis of edits inside statements that cannot matter', () => {
+  it('answers them without analysing again, and always as a fresh analysis would', async () => {
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'mixed.js');
+    const original = readFileSync(file, 'utf8');
+    const doc = await engine.openDocument(file, original);
+    const fresh = new DetectorEngine();
+    try {
+      expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 46], ['n-plus-one', 53]]);
+      let text = original;
+      let lastTyped: { rangeOffset: number; rangeLength: number; text: string } | undefined;
+      let seed = 11;
+      const random = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      const inserts = ['x', '\n', '1', ' ', '(', '"'];
+      // A character typed and deleted again at 100 places, then 100 edits that stay.
+      for (let i = 0; i < 300; i++) {
+        const offset = random(text.length);
+        const typed = inserts[i % inserts.length]!;
+        const steps = i < 200
+          ? (i % 2 === 0 ? [{ rangeOffset: offset, rangeLength: 0, text: typed }] : [])
+          : [i % 3 === 0 ? { rangeOffset: offset, rangeLength: 1, text: '' } : { rangeOffset: offset, rangeLength: 0, text: typed }];
+        if (i < 200 && i % 2 === 1) { const undo = lastTyped!; steps.push({ rangeOffset: undo.rangeOffset, rangeLength: undo.text.length, text: '' }); }
+        for (const change of steps) {
+          text = text.slice(0, change.rangeOffset) + change.text + text.slice(change.rangeOffset + change.rangeLength);
+          const updated = doc.update([change]);
+          const expected = await fresh.analyseFile(file, text);
+          expect(comparable(updated), `edit ${i} at ${change.rangeOffset} (${JSON.stringify(change.text)}, -${change.rangeLength})`).toEqual(comparable(expected));
+          expect(updated.notes).toEqual(expected.notes);
+          lastTyped = change;
+        }
+      }
+      // Most of the module is formatting and maths: most of the typing lands there.
+      expect(doc.reused).toBeGreaterThan(90);
+    } finally {
+      doc.dispose();
+      fresh.dispose();
+    }
+  });
+});
+
 describe('re-diagnosis moves findings along their line', () => {
   it('shifts the columns of a finding after a space inserted before it, and keeps its message', async () => {
     const text = "const fs = require('fs');\nasync function f() {\n  return fs.readFileSync('a');\n}\n";

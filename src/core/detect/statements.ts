@@ -1,0 +1,200 @@
+import type { Node, Query } from 'web-tree-sitter';
+import { field, kids } from './syntax';
+import { jsMayUseApis, pyMayReport } from './relevance';
+import type { DetectorOptions, LanguageId } from './types';
+
+/**
+ * Which top-level statements of a document can matter to its findings, so that an edit inside
+ * one that cannot is answered without analysing the file again (DocumentAnalysis).
+ *
+ * A statement is relevant when its text names an API the rules know (relevance.ts; in Python
+ * also the built-in `open(` and `input(`), imports anything, or mentions `perflens`
+ * (suppressions); and, to a fixed point, when it uses a name that a relevant statement declares
+ * at module level (it calls a helper that blocks, reads a client, registers a handler that
+ * does). Every API reaches a statement through one of these, so an irrelevant statement holds no
+ * finding and gives no other statement one: it may be called, registered or exported by relevant
+ * code, but what it does cannot make a finding. Editing it into another irrelevant statement
+ * leaves the findings as they were, moved with the text.
+ */
+
+export interface StatementInfo {
+  /** Names the statement declares at module level (a conservative superset). */
+  declared: string[];
+  /** Every identifier-like word in its text (comments and strings included: more, never fewer). */
+  used: Set<string>;
+  /** Relevant by its own text. */
+  seed: boolean;
+}
+
+export interface Relevance {
+  /** Names the relevant statements declare. */
+  declared: Set<string>;
+  /** Statement text → what it declares and uses (edits look their old statement up here). */
+  byText: Map<string, StatementInfo>;
+}
+
+const WORD = /[A-Za-z_$][\w$]*/g;
+
+/**
+ * The names a statement refers to: identifiers (and, in TypeScript, type names), not property
+ * names, strings or comments. Python attribute names are identifiers too (more, never fewer).
+ */
+export const IDENTIFIER_QUERIES: Record<LanguageId, string> = {
+  javascript: '[(identifier) (shorthand_property_identifier)] @id',
+  typescript: '[(identifier) (shorthand_property_identifier) (type_identifier)] @id',
+  tsx: '[(identifier) (shorthand_property_identifier) (type_identifier)] @id',
+  python: '(identifier) @id',
+};
+
+/** Seeds the analysers find by text anywhere in the file (worker detection). */
+const TEXT_SEEDS = /\b(parentPort|workerData)\b/;
+/** Python blocking APIs that need no import. */
+const PY_BUILTIN_BLOCKERS = /\b(open|input)\s*\(/;
+
+function words(text: string): Set<string> {
+  return new Set(text.match(WORD) ?? []);
+}
+
+function seedText(text: string, language: LanguageId, options: DetectorOptions): boolean {
+  if (text.includes('perflens')) return true;
+  return language === 'python' ? PY_BUILTIN_BLOCKERS.test(text) || pyMayReport(text, options) : jsMayUseApis(text, options);
+}
+
+const IMPORT = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
+/** CommonJS and dynamic imports bind modules too. */
+const REQUIRE = /\b(require|import)\s*\(/;
+
+/**
+ * Modules whose bindings shape contexts (frameworks, servers, sockets, workers) or may carry
+ * facts (workspace modules); API modules are seeds already. Other packages (`path`, `tslib`, a
+ * UI library) bind nothing the rules look at.
+ */
+const CONTEXT_MODULES = /^(?:node:)?(?:express|fastify|koa|@koa\/router|koa-router|restify|polka|hono|router|http|https|http2|net|tls|dgram|worker_threads|cluster|events|stream|ws|socket\.io|@nestjs\/.*|next(?:\/.*)?|@hapi\/hapi|hapi)$/;
+const STRING = /(['"`])([^'"`\n]*)\1/g;
+
+/** Whether a workspace import specifier leads to a module whose facts matter (undefined: assume it does). */
+export type WorkspaceImport = (specifier: string) => boolean;
+
+function importMatters(text: string, language: LanguageId, options: DetectorOptions, workspace?: WorkspaceImport): boolean {
+  // Python names its workspace modules like packages: every import counts there.
+  if (language === 'python') return true;
+  const extra = options.extraHandlerRegistrations?.map((p) => p.module) ?? [];
+  for (const m of text.matchAll(STRING)) {
+    const spec = m[2]!;
+    if (spec.startsWith('.') || spec.startsWith('/')) {
+      if (!workspace || workspace(spec)) return true;
+      continue;
+    }
+    if (CONTEXT_MODULES.test(spec) || extra.some((e) => e.includes('*') || e === spec)) return true;
+  }
+  // A computed specifier (`require(name)`) could be anything.
+  return !/\b(?:require|import)\s*\(\s*['"`]/.test(text) && !IMPORT_FROM.test(text);
+}
+const IMPORT_FROM = /\bfrom\s*['"`]|^\s*import\s*['"`]/m;
+
+/** Names a top-level node declares; undefined when its shape is not a simple one (then: all its words). */
+function declaredNames(node: Node, language: LanguageId): string[] | undefined {
+  let n = node;
+  if (n.type === 'export_statement') {
+    const d = field(n, 'declaration');
+    if (!d) return undefined;
+    n = d;
+  }
+  if (n.type === 'decorated_definition') {
+    const d = field(n, 'definition');
+    if (!d) return undefined;
+    n = d;
+  }
+  switch (n.type) {
+    case 'function_declaration': case 'generator_function_declaration': case 'class_declaration': case 'abstract_class_declaration':
+    case 'function_definition': case 'class_definition': case 'interface_declaration': case 'type_alias_declaration': case 'enum_declaration': {
+      const name = field(n, 'name');
+      return name ? [name.text] : undefined;
+    }
+    case 'lexical_declaration': case 'variable_declaration': {
+      const out: string[] = [];
+      for (const d of kids(n)) {
+        if (d.type !== 'variable_declarator') continue;
+        const name = field(d, 'name');
+        if (!name) return undefined;
+        out.push(...words(name.text));
+      }
+      return out;
+    }
+    case 'expression_statement': {
+      const inner = n.namedChild(0);
+      if (!inner) return [];
+      if (inner.type === 'assignment' || inner.type === 'augmented_assignment' || inner.type === 'assignment_expression' || inner.type === 'augmented_assignment_expression') {
+        const left = field(inner, 'left');
+        if (!left) return undefined;
+        // `a.b = …` gives an object a property; it declares no module-level name (a statement
+        // that reads `a.b` uses `a`, declared elsewhere).
+        if (left.type === 'member_expression' || left.type === 'attribute' || left.type === 'subscript_expression' || left.type === 'subscript') return [];
+        return [...words(left.text)];
+      }
+      // A call or other expression declares nothing at module level; an assignment inside it to
+      // a module-level name uses that name, which links it all the same.
+      return [];
+    }
+    case 'comment':
+      return [];
+    default:
+      return language === 'python' && n.type === 'pass_statement' ? [] : undefined;
+  }
+}
+
+export function statementInfo(node: Node, text: string, language: LanguageId, options: DetectorOptions, identifiers: Query, workspace?: WorkspaceImport): StatementInfo {
+  return infoOf(node, text, language, options, new Set(identifiers.captures(node).map((c) => c.node.text)), workspace);
+}
+
+function infoOf(node: Node, text: string, language: LanguageId, options: DetectorOptions, used: Set<string>, workspace?: WorkspaceImport): StatementInfo {
+  const declared = declaredNames(node, language) ?? [...used];
+  const imports = IMPORT.has(node.type) || REQUIRE.test(text);
+  return { declared, used, seed: (imports && importMatters(text, language, options, workspace)) || seedText(text, language, options) || TEXT_SEEDS.test(text) };
+}
+
+/** The relevant statements of a module, to a fixed point. */
+export function relevanceOf(root: Node, source: string, language: LanguageId, options: DetectorOptions, identifiers: Query, workspace?: WorkspaceImport): Relevance {
+  // One query over the module; its captures come in order, so they are dealt out to the
+  // statements by position.
+  const nodes = kids(root);
+  const ids = nodes.map(() => new Set<string>());
+  let at = 0;
+  for (const c of identifiers.captures(root)) {
+    const start = c.node.startIndex;
+    while (at < nodes.length && nodes[at]!.endIndex <= start) at++;
+    if (at < nodes.length && nodes[at]!.startIndex <= start) ids[at]!.add(source.slice(start, c.node.endIndex));
+  }
+  const statements = nodes.map((n, i) => {
+    const text = source.slice(n.startIndex, n.endIndex);
+    return { text, info: infoOf(n, text, language, options, ids[i]!, workspace) };
+  });
+  const declared = new Set<string>();
+  const relevant = statements.map((s) => s.info.seed);
+  const absorb = (i: number): void => {
+    for (const d of statements[i]!.info.declared) declared.add(d);
+  };
+  relevant.forEach((r, i) => { if (r) absorb(i); });
+  for (let changed = true; changed;) {
+    changed = false;
+    statements.forEach((s, i) => {
+      if (relevant[i] || !linked(s.info, declared)) return;
+      relevant[i] = true;
+      absorb(i);
+      changed = true;
+    });
+  }
+  const byText = new Map<string, StatementInfo>();
+  for (const s of statements) byText.set(s.text, s.info);
+  return { declared, byText };
+}
+
+function linked(info: StatementInfo, declared: ReadonlySet<string>): boolean {
+  for (const u of info.used) if (declared.has(u)) return true;
+  return false;
+}
+
+/** True when a statement, by what it is and names, cannot matter (see the module comment). */
+export function irrelevant(info: StatementInfo, relevance: Relevance): boolean {
+  return !info.seed && !linked(info, relevance.declared);
+}

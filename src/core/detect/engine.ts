@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Edit, Language, Node, Query, Tree } from 'web-tree-sitter';
+import type { Edit, Language, Node, Range, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ModuleFacts } from './facts';
 import { languageOf, ParserPool } from './grammars';
 import { analyseJs, jsWorkerTargets, type RawFinding } from './js/analyzeJs';
@@ -9,7 +9,7 @@ import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
 import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayQuery, pyMayReport, workspaceSpecifiers } from './relevance';
-import { IDENTIFIER_QUERIES, irrelevant, relevanceOf, statementInfo, type Relevance } from './statements';
+import { irrelevant, relevanceOf, statementInfo, type Relevance } from './statements';
 import { applySuppressions } from './suppress';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
@@ -96,7 +96,6 @@ export class DetectorEngine {
     await Promise.all((['javascript', 'typescript', 'tsx', 'python'] as const).map(async (l) => {
       await this.pool.parser(l);
       await this.pool.query(l, l === 'python' ? pyNodesQuery : jsNodesQuery);
-      await this.pool.query(l, IDENTIFIER_QUERIES[l]);
     }));
   }
 
@@ -474,11 +473,6 @@ export class DetectorEngine {
     return this.options;
   }
 
-  /** @internal The query that lists the names a statement refers to (statements.ts). */
-  identifierQuery(language: LanguageId): Query {
-    return this.pool.cachedQuery(language, IDENTIFIER_QUERIES[language]);
-  }
-
   /** @internal True when custom rules apply to the file (they may match any statement). */
   hasCustomRules(file: string): boolean {
     return this.customRulesFor(file).length > 0;
@@ -661,7 +655,7 @@ export class DocumentAnalysis {
     const language = languageOf(this.file)!;
     const result = this.engine.analyseParsed({ text: this.text, language, tree: this.tree }, this.file, token);
     this.last = { result, state: this.engine.stateOf(this.file) };
-    this.relevance = this.engine.hasCustomRules(this.file) ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.engine.identifierQuery(language), this.workspaceImport);
+    this.relevance = this.engine.hasCustomRules(this.file) ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.workspaceImport);
     return result;
   }
 
@@ -691,6 +685,7 @@ export class DocumentAnalysis {
       ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) ?? this.outsideRelevant(changes[0]!, removed, old, parsed.tree)
       : undefined;
     old?.delete();
+    this.changed = undefined;
     this.tree = parsed?.tree;
     if (shifted) {
       this.reused++;
@@ -728,13 +723,13 @@ export class DocumentAnalysis {
     // reach further: with errors about, ask tree-sitter what changed.
     if (tree.rootNode.childCount !== old.rootNode.childCount) return undefined;
     if (tree.rootNode.hasError || old.rootNode.hasError) {
-      for (const r of old.getChangedRanges(tree)) if (r.startIndex < now.startIndex || r.endIndex > now.endIndex) return undefined;
+      for (const r of this.changedRanges(old, tree)) if (r.startIndex < now.startIndex || r.endIndex > now.endIndex) return undefined;
     }
     const newText = this.text.slice(now.startIndex, now.endIndex);
     const oldText = this.text.slice(now.startIndex, a) + removed + this.text.slice(a + change.text.length, now.endIndex);
     const oldInfo = relevance.byText.get(oldText);
     if (!oldInfo || !irrelevant(oldInfo, relevance)) return undefined;
-    const newInfo = statementInfo(now, newText, language, this.engine.detectorOptions, this.engine.identifierQuery(language), this.workspaceImport);
+    const newInfo = statementInfo(now, newText, language, this.engine.detectorOptions, this.workspaceImport);
     if (!irrelevant(newInfo, relevance)) return undefined;
     // A line longer than the minified threshold would make the file skipped.
     const lineStart = this.text.lastIndexOf('\n', a) + 1;
@@ -782,7 +777,6 @@ export class DocumentAnalysis {
     const a = change.rangeOffset;
     const start = this.lastStart;
     if (this.engine.stateOf(this.file) !== last.state) return undefined;
-    if (old.getChangedRanges(tree).length > 0) return undefined;
     const language = languageOf(this.file);
     if (language === 'python') {
       const lineStart = a - start.column;
@@ -793,6 +787,8 @@ export class DocumentAnalysis {
     if (!betweenTokens(tree, a, end)) return undefined;
     // The edited old tree collapsed the removed range to `a`: no token of it may hold that point.
     if (removedLength > 0 && !betweenTokens(old, a, a)) return undefined;
+    // The same tokens with no newline between them parse the same; error recovery may differ.
+    if ((tree.rootNode.hasError || old.rootNode.hasError) && this.changedRanges(old, tree).length > 0) return undefined;
     const delta = inserted.length - removedLength;
     const row = start.row;
     const col = start.column;
@@ -813,6 +809,14 @@ export class DocumentAnalysis {
       findings.push(moved);
     }
     return { ...last.result, findings };
+  }
+
+  private changed: { old: Tree; tree: Tree; ranges: Range[] } | undefined;
+
+  /** What tree-sitter says changed between two trees (asked once per update). */
+  private changedRanges(old: Tree, tree: Tree): Range[] {
+    if (this.changed?.old !== old || this.changed.tree !== tree) this.changed = { old, tree, ranges: old.getChangedRanges(tree) };
+    return this.changed.ranges;
   }
 
   /** Replaces the whole text (no reuse). */

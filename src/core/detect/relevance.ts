@@ -17,7 +17,12 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/@-]/g, '\\$&'
 const JS_MODULES = [...SYNC_MODULES, ...Object.keys(LIBRARY_BLOCKERS), ...DB_LIBS, ...HTTP_MODULES, 'mysql', 'sequelize-typescript', 'dataloader'];
 const JS_SEEDS = [
   `['"\`](?:node:)?(?:${JS_MODULES.map(escape).join('|')})(?:/[^'"\`]*)?['"\`]`,
-  String.raw`\bfetch\b`, String.raw`\bAtomics\b`, '[pP]risma', '[lL]oader', 'Repository', 'EntityManager', 'DataSource', 'Knex', String.raw`\bModel\b`, '@Inject',
+  // Globals the analyser knows by name.
+  String.raw`\bfetch\s*\(`, String.raw`\bAtomics\s*\.\s*wait\b`,
+  // A Prisma client by its usual name, DataLoaders by theirs (`loaders.user.load(id)`).
+  String.raw`\bprisma\b`, String.raw`(?:[lL]oader|LOADER)[\w$.\][]*\.load(?:Many)?\s*\(`,
+  // Clients known by their TypeScript type or Nest injection decorator.
+  String.raw`:\s*(?:(?:Tree|Mongo)?Repository\s*<|EntityManager\b|DataSource\b|Knex\b|Model\s*<|Prisma(?:Client|Service|\.TransactionClient)\b)`, String.raw`@Inject(?:Repository|DataSource|EntityManager|Model)\b`,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { Node, Query } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
 import { field, kids } from './syntax';
 import { jsMayUseApis, pyMayReport } from './relevance';
 import type { DetectorOptions, LanguageId } from './types';
@@ -20,7 +20,7 @@ import type { DetectorOptions, LanguageId } from './types';
 export interface StatementInfo {
   /** Names the statement declares at module level (a conservative superset). */
   declared: string[];
-  /** Every identifier-like word in its text (comments and strings included: more, never fewer). */
+  /** The names it may refer to (see `references`). */
   used: Set<string>;
   /** Relevant by its own text. */
   seed: boolean;
@@ -34,17 +34,6 @@ export interface Relevance {
 }
 
 const WORD = /[A-Za-z_$][\w$]*/g;
-
-/**
- * The names a statement refers to: identifiers (and, in TypeScript, type names), not property
- * names, strings or comments. Python attribute names are identifiers too (more, never fewer).
- */
-export const IDENTIFIER_QUERIES: Record<LanguageId, string> = {
-  javascript: '[(identifier) (shorthand_property_identifier)] @id',
-  typescript: '[(identifier) (shorthand_property_identifier) (type_identifier)] @id',
-  tsx: '[(identifier) (shorthand_property_identifier) (type_identifier)] @id',
-  python: '(identifier) @id',
-};
 
 /** Seeds the analysers find by text anywhere in the file (worker detection). */
 const TEXT_SEEDS = /\b(parentPort|workerData)\b/;
@@ -143,8 +132,17 @@ function declaredNames(node: Node, language: LanguageId): string[] | undefined {
   }
 }
 
-export function statementInfo(node: Node, text: string, language: LanguageId, options: DetectorOptions, identifiers: Query, workspace?: WorkspaceImport): StatementInfo {
-  return infoOf(node, text, language, options, new Set(identifiers.captures(node).map((c) => c.node.text)), workspace);
+export function statementInfo(node: Node, text: string, language: LanguageId, options: DetectorOptions, workspace?: WorkspaceImport): StatementInfo {
+  return infoOf(node, text, language, options, references(text), workspace);
+}
+
+/**
+ * The names a statement may refer to: identifier-like words not written after a `.` (property
+ * names are not references). Words in strings and comments count too: more, never fewer.
+ */
+const REFERENCE = /(?<![.\w$])[A-Za-z_$][\w$]*/g;
+function references(text: string): Set<string> {
+  return new Set(text.match(REFERENCE) ?? []);
 }
 
 function infoOf(node: Node, text: string, language: LanguageId, options: DetectorOptions, used: Set<string>, workspace?: WorkspaceImport): StatementInfo {
@@ -154,20 +152,10 @@ function infoOf(node: Node, text: string, language: LanguageId, options: Detecto
 }
 
 /** The relevant statements of a module, to a fixed point. */
-export function relevanceOf(root: Node, source: string, language: LanguageId, options: DetectorOptions, identifiers: Query, workspace?: WorkspaceImport): Relevance {
-  // One query over the module; its captures come in order, so they are dealt out to the
-  // statements by position.
-  const nodes = kids(root);
-  const ids = nodes.map(() => new Set<string>());
-  let at = 0;
-  for (const c of identifiers.captures(root)) {
-    const start = c.node.startIndex;
-    while (at < nodes.length && nodes[at]!.endIndex <= start) at++;
-    if (at < nodes.length && nodes[at]!.startIndex <= start) ids[at]!.add(source.slice(start, c.node.endIndex));
-  }
-  const statements = nodes.map((n, i) => {
+export function relevanceOf(root: Node, source: string, language: LanguageId, options: DetectorOptions, workspace?: WorkspaceImport): Relevance {
+  const statements = kids(root).map((n) => {
     const text = source.slice(n.startIndex, n.endIndex);
-    return { text, info: infoOf(n, text, language, options, ids[i]!, workspace) };
+    return { text, info: infoOf(n, text, language, options, references(text), workspace) };
   });
   const declared = new Set<string>();
   const relevant = statements.map((s) => s.info.seed);

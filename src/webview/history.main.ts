@@ -132,6 +132,7 @@ toolbar.hidden = true;
 
 function statusText(s: SeriesView): string {
   if (s.budget?.violated && s.status !== 'regressed') return 'over budget';
+  if (s.latestOutlier) return 'outlier: rerun';
   return s.status;
 }
 

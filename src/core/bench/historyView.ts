@@ -66,7 +66,7 @@ export function buildHistoryView(input: HistoryViewInput): { view: HistoryView; 
       suite: s.suite, name: s.name, machine: s.machine,
       machineLabel: `${last.machine.os} · ${last.machine.cpu} (${s.machine})`,
       unit: a.unit, better: a.better, runIndex, values, low, high,
-      changePoints: a.changePoints, outliers: a.outliers, status: a.status,
+      changePoints: a.changePoints, outliers: a.outliers, status: a.status, latestOutlier: a.verdictBasis === 'outlier',
       deltaPercent: a.deltaPercent, pValue: a.pValue, ciPercent: a.ciPercent, noisePercent: a.noisePercent,
       latestChange: a.changePoints.length > 0 ? a.changePoints[a.changePoints.length - 1]! : null,
       budget: budgetView(a),

@@ -25,6 +25,11 @@ function pct(value: number | null): string {
 
 const ICON: Record<SeriesAnalysis['status'], string> = { regressed: '🔴 regressed', improved: '🟢 improved', ok: 'ok', 'insufficient-data': 'too few runs' };
 
+/** The status cell; a latest run that looks like one of the series' spikes says so (rerun it). */
+function statusCell(x: SeriesAnalysis): string {
+  return x.verdictBasis === 'outlier' ? '⚠️ ok, latest run an outlier (rerun)' : ICON[x.status];
+}
+
 /** Series sorted for a report: failures first, then by the size of the change. */
 export function rankSeries(series: SeriesAnalysis[]): SeriesAnalysis[] {
   const weight = (s: SeriesAnalysis): number => (s.status === 'regressed' || s.budget?.violated ? 2 : s.status === 'improved' ? 1 : 0);
@@ -53,7 +58,7 @@ export function checkMarkdown(analysis: HistoryAnalysis, limit = MARKDOWN_LIMIT)
       ? x.budget.violated ? `❌ ${escapeMarkdown(x.budget.violations.join('; '))}` : x.budget.forecast ? `reaches ${fmt(x.budget.forecast.limit)} in ~${x.budget.forecast.runs} runs` : 'ok'
       : '';
     const trend = x.trend && Math.abs(x.trend.percentOverSegment) >= 2 * x.noisePercent ? ` · trend ${pct(x.trend.percentPerRun)}/run` : '';
-    const row = `| ${ICON[x.status]} | ${escapeMarkdown(x.suite)} › ${escapeMarkdown(x.name)}${trend} | ${fmt(x.latest)} ${escapeMarkdown(x.unit)} | ${fmt(x.baseline)} | ${pct(x.deltaPercent)} | ${x.ciPercent ? `${pct(x.ciPercent[0])} … ${pct(x.ciPercent[1])}` : '–'} | ${x.pValue === null ? '–' : x.pValue < 0.001 ? '<0.001' : x.pValue.toFixed(3)} | ${budgetCell} |\n`;
+    const row = `| ${statusCell(x)} | ${escapeMarkdown(x.suite)} › ${escapeMarkdown(x.name)}${trend} | ${fmt(x.latest)} ${escapeMarkdown(x.unit)} | ${fmt(x.baseline)} | ${pct(x.deltaPercent)} | ${x.ciPercent ? `${pct(x.ciPercent[0])} … ${pct(x.ciPercent[1])}` : '–'} | ${x.pValue === null ? '–' : x.pValue < 0.001 ? '<0.001' : x.pValue.toFixed(3)} | ${budgetCell} |\n`;
     const footer = `\n_${ranked.length - shown - 1} more series not shown._\n`;
     if (text.length + row.length + footer.length > limit) {
       text += `\n_${ranked.length - shown} more series not shown._\n`;

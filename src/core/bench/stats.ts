@@ -1,10 +1,14 @@
 /** Small, dependency-free statistics used by the benchmark analysis. */
+import { ScratchBuffer } from './scratch';
 
 /** Seeded PRNG (mulberry32): deterministic bootstrap and synthetic data. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
+  // The state is kept as a signed 32-bit integer (`| 0`), which stays a small integer in V8; as an
+  // unsigned one (`>>> 0`) every other state above 2³¹ was a boxed number, allocated per draw. The
+  // bits, and so the numbers drawn, are the same.
+  let a = seed | 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
+    a = (a + 0x6d2b79f5) | 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -28,27 +32,47 @@ export function quantileSorted(s: ArrayLike<number>, q: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
-/** k-th smallest (0-based) of `a`, which it reorders (Hoare's selection, O(n) expected). */
-export function selectInPlace(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >>> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
+/**
+ * k-th smallest (0-based) of `a[lo..hi]`, which it reorders so that `a[lo..k-1] ≤ a[k] ≤ a[k+1..hi]`:
+ * Floyd–Rivest selection (as in d3-array's quickselect), which on ranges of more than 600 values
+ * first narrows the range around k by selecting within a small sample, then Hoare-partitions.
+ */
+export function selectInPlace(a: Float64Array, k: number, lo = 0, hi = a.length - 1): number {
+  let left = lo;
+  let right = hi;
+  while (right > left) {
+    if (right - left > 600) {
+      const n = right - left + 1;
+      const m = k - left + 1;
+      const z = Math.log(n);
+      const s = 0.5 * Math.exp((2 * z) / 3);
+      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
+      selectInPlace(a, k, Math.max(left, Math.floor(k - (m * s) / n + sd)), Math.min(right, Math.floor(k + ((n - m) * s) / n + sd)));
+    }
+    const pivot = a[k]!;
+    let i = left;
+    let j = right;
+    swap(a, left, k);
+    if (a[right]! > pivot) swap(a, left, right);
+    while (i < j) {
+      swap(a, i, j);
+      i++;
+      j--;
       while (a[i]! < pivot) i++;
       while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!; a[i] = a[j]!; a[j] = t;
-        i++; j--;
-      }
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
+    if (a[left] === pivot) swap(a, left, j);
+    else swap(a, ++j, right);
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
   return a[k]!;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 /** Median of `a`, reordering it (no copy). */
@@ -108,7 +132,8 @@ export function mannWhitneyU(a: ArrayLike<number>, b: ArrayLike<number>): MannWh
   for (let i = 0; i < n1; i++) vals[i] = a[i]!;
   for (let i = 0; i < n2; i++) vals[n1 + i] = b[i]!;
   for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((x, y) => vals[x]! - vals[y]!);
+  // A comparator returning -1/0/1 (small integers) rather than a difference (a boxed double).
+  idx.sort((x, y) => (vals[x]! < vals[y]! ? -1 : vals[x]! > vals[y]! ? 1 : 0));
   let rankSumA = 0;
   let tieTerm = 0;
   for (let i = 0; i < n;) {
@@ -130,46 +155,118 @@ export function mannWhitneyU(a: ArrayLike<number>, b: ArrayLike<number>): MannWh
 }
 
 /**
+ * Medians of resamples of `source`, each given as the indices drawn. When the source is not much
+ * larger than a resample, draws are counted per rank of the sorted source and the median read off
+ * the counts; otherwise the drawn values are selected from. Both give exactly the median of the
+ * drawn values.
+ */
+class ResampledMedian {
+  private readonly drawn: Float64Array;
+  private readonly sorted: Float64Array | null = null;
+  private readonly rank: Int32Array | null = null;
+  private readonly counts: Int32Array | null = null;
+
+  constructor(private readonly source: Float64Array, size: number) {
+    this.drawn = new Float64Array(size);
+    const n = source.length;
+    if (n <= 4 * size) {
+      const order = new Int32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((p, q) => (source[p]! < source[q]! ? -1 : source[p]! > source[q]! ? 1 : 0));
+      this.sorted = new Float64Array(n);
+      this.rank = new Int32Array(n);
+      for (let k = 0; k < n; k++) { this.sorted[k] = source[order[k]!]!; this.rank[order[k]!] = k; }
+      this.counts = new Int32Array(n);
+    }
+  }
+
+  of(draws: Int32Array): number {
+    const size = draws.length;
+    if (size === 0) return NaN;
+    if (!this.counts || !this.rank || !this.sorted) {
+      for (let i = 0; i < size; i++) this.drawn[i] = this.source[draws[i]!]!;
+      return medianInPlace(this.drawn);
+    }
+    const counts = this.counts.fill(0);
+    for (let i = 0; i < size; i++) counts[this.rank[draws[i]!]!]!++;
+    // The (size − 1) >> 1 and size >> 1 smallest drawn values (the same one when size is odd).
+    const lowRank = (size - 1) >> 1;
+    let k = 0;
+    let below = counts[0]!;
+    while (below <= lowRank) below += counts[++k]!;
+    const low = this.sorted[k]!;
+    if (size % 2 === 1 || below > lowRank + 1) return low;
+    do k++; while (counts[k] === 0);
+    return (low + this.sorted[k]!) / 2;
+  }
+}
+
+/**
  * Percentile bootstrap CI of the relative change median(b)/median(a) − 1 (as a fraction), with a
  * seeded generator so a report is reproducible. Large inputs are resampled at most `cap` values.
  */
 export function bootstrapChangeCi(a: ArrayLike<number>, b: ArrayLike<number>, resamples = 400, level = 0.95, seed = 1, cap = 200): [number, number] {
   const random = seededRandom(seed);
-  const ma = Math.min(a.length, cap);
-  const mb = Math.min(b.length, cap);
-  const bufA = new Float64Array(ma);
-  const bufB = new Float64Array(mb);
+  const na = a.length;
+  const nb = b.length;
+  const medianA = new ResampledMedian(Float64Array.from(a), Math.min(na, cap));
+  const medianB = new ResampledMedian(Float64Array.from(b), Math.min(nb, cap));
+  const drawsA = new Int32Array(Math.min(na, cap));
+  const drawsB = new Int32Array(Math.min(nb, cap));
   const out = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < ma; i++) bufA[i] = a[Math.floor(random() * a.length)]!;
-    for (let i = 0; i < mb; i++) bufB[i] = b[Math.floor(random() * b.length)]!;
-    out[r] = medianInPlace(bufB) / medianInPlace(bufA) - 1;
+    // `| 0` is Math.floor here: the product is non-negative and below 2³¹.
+    for (let i = 0; i < drawsA.length; i++) drawsA[i] = (random() * na) | 0;
+    for (let i = 0; i < drawsB.length; i++) drawsB[i] = (random() * nb) | 0;
+    out[r] = medianB.of(drawsB) / medianA.of(drawsA) - 1;
   }
   out.sort();
   const alpha = (1 - level) / 2;
   return [quantileSorted(out, alpha), quantileSorted(out, 1 - alpha)];
 }
 
+const theilSenX = new ScratchBuffer(Float64Array);
+const theilSenY = new ScratchBuffer(Float64Array);
+const theilSenSlopes = new ScratchBuffer(Float64Array);
+const theilSenResiduals = new ScratchBuffer(Float64Array);
+
 /**
- * Theil–Sen slope (median of pairwise slopes) and intercept (median of y − slope·x). Above
- * `maxPoints` points the pairs are taken on an even subsample, keeping it O(maxPoints²).
+ * Theil–Sen slope: the median of pairwise slopes. Above `maxPoints` points the pairs are taken on
+ * an even subsample, keeping it O(maxPoints²).
  */
+export function theilSenSlope(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 80): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const step = n > maxPoints ? n / maxPoints : 1;
+  const px = theilSenX.get(Math.min(n, maxPoints + 1));
+  const py = theilSenY.get(px.length);
+  let m = 0;
+  for (let k = 0; m < px.length; k++) {
+    const i = Math.floor(k * step);
+    if (i >= n) break;
+    px[m] = xs[i]!;
+    py[m] = ys[i]!;
+    m++;
+  }
+  const slopes = theilSenSlopes.get((m * (m - 1)) / 2);
+  let ns = 0;
+  for (let i = 0; i < m; i++) {
+    const xi = px[i]!;
+    const yi = py[i]!;
+    for (let j = i + 1; j < m; j++) {
+      const dx = px[j]! - xi;
+      if (dx !== 0) slopes[ns++] = (py[j]! - yi) / dx;
+    }
+  }
+  return ns > 0 ? medianInPlace(slopes.subarray(0, ns)) : 0;
+}
+
+/** Theil–Sen slope (see theilSenSlope) and intercept (median of y − slope·x over all points). */
 export function theilSen(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 80): { slope: number; intercept: number } {
   const n = xs.length;
   if (n < 2) return { slope: 0, intercept: n === 1 ? ys[0]! : NaN };
-  const step = n > maxPoints ? n / maxPoints : 1;
-  const pick: number[] = [];
-  for (let k = 0; Math.floor(k * step) < n; k++) pick.push(Math.floor(k * step));
-  const slopes = new Float64Array((pick.length * (pick.length - 1)) / 2);
-  let ns = 0;
-  for (let i = 0; i < pick.length; i++) {
-    for (let j = i + 1; j < pick.length; j++) {
-      const dx = xs[pick[j]!]! - xs[pick[i]!]!;
-      if (dx !== 0) slopes[ns++] = (ys[pick[j]!]! - ys[pick[i]!]!) / dx;
-    }
-  }
-  const slope = ns > 0 ? medianInPlace(slopes.subarray(0, ns)) : 0;
-  const resid = new Float64Array(n);
+  const slope = theilSenSlope(xs, ys, maxPoints);
+  const resid = theilSenResiduals.get(n);
   for (let i = 0; i < n; i++) resid[i] = ys[i]! - slope * xs[i]!;
   return { slope, intercept: medianInPlace(resid) };
 }

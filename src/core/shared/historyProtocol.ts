@@ -34,6 +34,8 @@ export interface SeriesView {
   changePoints: number[];
   outliers: number[];
   status: SeriesVerdict;
+  /** The latest run alone jumped like this series' earlier spikes: `ok` until a rerun confirms it. */
+  latestOutlier: boolean;
   deltaPercent: number | null;
   pValue: number | null;
   ciPercent: [number, number] | null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   analyzeHistory, analyzeSeries, bootstrapChangeCi, checkMarkdown, detectChangePoints, globToRegExp, mad, mannWhitneyU,
-  median, normalCdf, normalDeviate, parseBudgets, seededRandom, theilSen, type HistoryRecord,
+  median, normalCdf, normalDeviate, parseBudgets, quantileSorted, seededRandom, selectInPlace, theilSen, type HistoryRecord,
 } from '../../../src/core/bench';
 import { measureQuality, perflensDetector, toHistory } from './quality';
 import { syntheticSeries, type SyntheticSeries } from './synthetic';
@@ -41,6 +41,52 @@ describe('statistics with known answers', () => {
     const fit = theilSen(xs, ys);
     expect(fit.slope).toBeCloseTo(0.5, 6);
     expect(fit.intercept).toBeCloseTo(3, 6);
+  });
+
+  it('selection: the k-th smallest of a range, which is left partitioned around it', () => {
+    const random = seededRandom(8);
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(random() * (t % 3 === 0 ? 3000 : 40));
+      const ties = t % 2 === 0;
+      const a = Float64Array.from({ length: n }, () => (ties ? Math.floor(random() * 5) : random()));
+      const lo = Math.floor(random() * n);
+      const hi = lo + Math.floor(random() * (n - lo));
+      const k = lo + Math.floor(random() * (hi - lo + 1));
+      const outside = [...a.subarray(0, lo), ...a.subarray(hi + 1)];
+      const expected = [...a.subarray(lo, hi + 1)].sort((x, y) => x - y)[k - lo];
+      const v = selectInPlace(a, k, lo, hi);
+      expect(v).toBe(expected);
+      for (let i = lo; i <= hi; i++) expect(i < k ? a[i]! <= v : i > k ? a[i]! >= v : a[i] === v).toBe(true);
+      expect([...a.subarray(0, lo), ...a.subarray(hi + 1)]).toEqual(outside);
+    }
+  });
+
+  it('bootstrap CI: exactly the textbook resampling of medians with the same random draws', () => {
+    // Reference: draw every resample value by value and sort it. The implementation reads the
+    // median off counts per rank (sources up to 4× the resample) or selects it (larger ones).
+    const reference = (a: number[], b: number[], resamples: number, seed: number, cap: number): [number, number] => {
+      const random = seededRandom(seed);
+      const med = (xs: number[]): number => {
+        const s = [...xs].sort((x, y) => x - y);
+        return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+      };
+      const draw = (xs: number[]): number[] => Array.from({ length: Math.min(xs.length, cap) }, () => xs[Math.floor(random() * xs.length)]!);
+      const out = Float64Array.from({ length: resamples }, () => {
+        const ma = med(draw(a));
+        return med(draw(b)) / ma - 1;
+      }).sort();
+      const alpha = (1 - 0.95) / 2;
+      return [quantileSorted(out, alpha), quantileSorted(out, 1 - alpha)];
+    };
+    const random = seededRandom(12);
+    const tied = (n: number, base: number): number[] => Array.from({ length: n }, () => base + Math.floor(random() * 8));
+    const cases: [number[], number[], number][] = [
+      [logNormal(random, 60, 100, 0.05), logNormal(random, 7, 120, 0.05), 200], // counted, odd and even sizes
+      [tied(150, 100), tied(40, 104), 200], // many ties
+      [logNormal(random, 1000, 100, 0.05), logNormal(random, 5, 110, 0.05), 200], // 1,000 values, 200 a resample: selected
+      [logNormal(random, 500, 100, 0.05), logNormal(random, 500, 105, 0.05), 100], // capped, selected on both sides
+    ];
+    for (const [a, b, cap] of cases) expect(bootstrapChangeCi(a, b, 300, 0.95, 5, cap)).toEqual(reference(a, b, 300, 5, cap));
   });
 
   it('bootstrap CI of a 20% change covers 20% and excludes 0', () => {
@@ -92,6 +138,20 @@ describe('change points on synthetic series with known answers', () => {
     expect(a.outliers).toEqual([30, 31, 70]);
   });
 
+  it('spikes among the first or last runs do not drag their neighbours into a step', () => {
+    // With a window cut short at the ends, two spikes among the last three runs became the
+    // running median and pulled the normal last run up to them: a false step at the end.
+    const v = logNormal(seededRandom(505), 60, 1000, 0.02);
+    v[1] = v[1]! * 1.6;
+    v[2] = v[2]! * 1.8;
+    v[57] = v[57]! * 2;
+    v[58] = v[58]! * 1.7;
+    const a = analyze(v);
+    expect(a.changePoints).toEqual([]);
+    expect(a.status).toBe('ok');
+    expect(a.outliers).toEqual([1, 2, 57, 58]);
+  });
+
   it('bimodal noise (30% of runs 6% slower) is not a change', () => {
     const v = logNormal(random, 150, 1000, 0.005).map((x) => (random() < 0.3 ? x * 1.06 : x));
     expect(analyze(v).changePoints).toEqual([]);
@@ -121,6 +181,58 @@ describe('verdict of the latest run', () => {
     expect(a.status).toBe('improved');
     expect(a.verdictBasis).toBe('step');
     expect(a.deltaPercent!).toBeCloseTo(-30, -1);
+  });
+
+  it('a step in the last runs is judged from those runs together until it can be placed', () => {
+    // 12% on 2% noise: about 6σ a run. Two runs in: no change point yet (the clipping holds the
+    // last runs to the level before them), the two runs together make the verdict.
+    const values = logNormal(seededRandom(102), 60, 100, 0.02).map((v, i) => (i >= 58 ? v * 1.12 : v));
+    const a = analyze(values);
+    expect(a.changePoints).toEqual([]);
+    expect(a.status).toBe('regressed');
+    expect(a.verdictBasis).toBe('latest-run');
+    expect(a.deltaPercent!).toBeCloseTo(12, -1);
+    // Four runs in, it is placed.
+    const placed = analyze([...values, 112, 111]);
+    expect(placed.changePoints).toEqual([58]);
+    expect(placed.verdictBasis).toBe('step');
+  });
+
+  describe('a jump in the latest run alone, in a series that spikes', () => {
+    const spiky = logNormal(seededRandom(606), 80, 100, 0.02);
+    spiky[20] = spiky[20]! * 1.8;
+    spiky[50] = spiky[50]! * 1.6;
+
+    it('is reported as one more outlier (rerun it), not as a regression', () => {
+      const a = analyze([...spiky, 170]);
+      expect(a.status).toBe('ok');
+      expect(a.verdictBasis).toBe('outlier');
+      expect(a.outliers).toEqual([20, 50, 80]);
+      expect(a.deltaPercent!).toBeCloseTo(70, -1);
+      const h = analyzeHistory(toHistory(series([...spiky, 170])));
+      expect(h.failing).toBe(false);
+      expect(checkMarkdown(h)).toMatch(/\| ⚠️ ok, latest run an outlier \(rerun\) \| synthetic › bench/);
+    });
+
+    it('is a regression once the next run confirms it', () => {
+      const a = analyze([...spiky, 170, 168]);
+      expect(a.status).toBe('regressed');
+      expect(a.verdictBasis).toBe('latest-run');
+    });
+
+    it('is a regression at once in a series without spikes, or when far beyond its spikes', () => {
+      const clean = logNormal(seededRandom(607), 80, 100, 0.02);
+      expect(analyze([...clean, 170]).status).toBe('regressed');
+      const small = [...clean];
+      small[20] = small[20]! * 1.3;
+      small[50] = small[50]! * 1.25;
+      expect(analyze([...small, 150]).verdictBasis).toBe('outlier');
+      expect(analyze([...small, 300]).status).toBe('regressed');
+    });
+
+    it('an improvement is not excused by spikes that were slowdowns', () => {
+      expect(analyze([...spiky, 60]).status).toBe('improved');
+    });
   });
 
   it('higher-is-better series: a drop is a regression', () => {
@@ -208,7 +320,9 @@ describe('Markdown report', () => {
 
 describe('quality target of issue 4 on series not used for tuning', () => {
   // The detector's constants were chosen on seed 7 (change points alone) and seeds 11–13 and 99
-  // (whole verdict); this seed was run once, after they were fixed.
+  // (whole verdict); this seed was run once, after they were fixed. The clip window, line penalty
+  // and spike rule were later chosen on series of one noise kind at a time (seeds 424,242+) and
+  // checked on seeds 1–6, 11–13, 99, 31337 and this one; the mixes below were run once, after.
   it('finds ≥90% of steps ≥10% within two records and flags ≤1% of no-change series', () => {
     const q = measureQuality(perflensDetector(), 20261124, 400, 1000);
     expect(q.steps).toBeGreaterThan(400);
@@ -220,6 +334,24 @@ describe('quality target of issue 4 on series not used for tuning', () => {
     const q = measureQuality(perflensDetector(), 777, 100, 150, 20);
     expect(q.recall).toBeGreaterThanOrEqual(0.9);
     expect(q.falseAlarms).toBeLessThanOrEqual(0.03);
+  });
+
+  it.each([
+    ['spikier (5% of the runs of "outliers" series are spikes)', 5150, { outlierRate: 0.05 }, 0.9],
+    ['longer (200–600 runs)', 4242, { length: [200, 600] as [number, number] }, 0.9],
+    // Beyond the issue's realistic 1–5%: a 10% step is then often under 2σ (measured: 90–92%).
+    ['noisier (2–8% run to run)', 8080, { noise: [0.02, 0.08] as [number, number] }, 0.88],
+  ])('holds on other noise mixes: %s', (_, seed, noise, recall) => {
+    const q = measureQuality(perflensDetector(), seed, 200, 600, 0, noise);
+    expect(q.recall).toBeGreaterThanOrEqual(recall);
+    expect(q.falseAlarms).toBeLessThanOrEqual(0.01);
+  });
+
+  it('a slow drift is not cut into steps', () => {
+    const random = seededRandom(909);
+    let cut = 0;
+    for (let i = 0; i < 800; i++) if (analyze(syntheticSeries(random, { kind: 'drift', steps: 0 }).values).changePoints.length > 0) cut++;
+    expect(cut).toBeLessThanOrEqual(2);
   });
 
   it('the generator makes what it says (steps ≥ 8 runs from the ends, drift without steps)', () => {

@@ -28,6 +28,23 @@ function history(): HistoryRecord[] {
 }
 
 describe('buildHistoryView', () => {
+  it('marks a latest run that jumped like the series\' earlier spikes as an outlier to rerun', () => {
+    const values = Array.from({ length: 60 }, (_, i) => 10 * (1 + 0.01 * Math.sin(i * 1.7)));
+    values[15] = values[15]! * 1.8;
+    values[40] = values[40]! * 1.7;
+    values.push(17);
+    const { view } = buildHistoryView({ file: 'h.jsonl', records: values.map((v, i) => rec(i, 'io', 'spiky', v)), canOpenCommits: false });
+    const s = view.series[0]!;
+    expect(s.status).toBe('ok');
+    expect(s.latestOutlier).toBe(true);
+    expect(s.outliers).toContain(60);
+    // A clean history: the same jump is a regression at once.
+    const clean = values.map((v, i) => (i === 15 || i === 40 ? 10 : v));
+    const cleanView = buildHistoryView({ file: 'h.jsonl', records: clean.map((v, i) => rec(i, 'io', 'spiky', v)), canOpenCommits: false }).view;
+    expect(cleanView.series[0]!.latestOutlier).toBe(false);
+    expect(cleanView.series[0]!.status).toBe('regressed');
+  });
+
   const { view, analyses } = buildHistoryView({ file: '.perflens/history.jsonl', records: history(), canOpenCommits: true });
 
   it('has one series per suite, name and machine, sharing the runs', () => {

@@ -5,7 +5,7 @@
 import { analyzeSeries, type AnalysisOptions, type SeriesAnalysis } from '../../../src/core/bench/analysis';
 import { seededRandom } from '../../../src/core/bench/stats';
 import type { HistoryRecord } from '../../../src/core/bench/types';
-import { syntheticSeries, type SyntheticSeries } from './synthetic';
+import { syntheticSeries, type SyntheticOptions, type SyntheticSeries } from './synthetic';
 
 export function toHistory(s: SyntheticSeries, name = 'bench', machine = 'm1'): HistoryRecord[] {
   return s.values.map((value, i) => {
@@ -37,13 +37,19 @@ export interface QualityFigures {
   falseAlarmsByKind: Record<string, number>;
 }
 
-/** Runs a detector over `stepSeries` series with 1–2 steps and `quietSeries` without. */
-export function measureQuality(detect: Detector, seed: number, stepSeries = 400, quietSeries = 800, samplesPerRun = 0): QualityFigures {
+/**
+ * Runs a detector over `stepSeries` series with 1–2 steps and `quietSeries` without; `noise`
+ * changes the generator's mix (noise range, spike rate, kind, length).
+ */
+export function measureQuality(
+  detect: Detector, seed: number, stepSeries = 400, quietSeries = 800, samplesPerRun = 0,
+  noise: Omit<SyntheticOptions, 'steps' | 'samplesPerRun'> = {},
+): QualityFigures {
   const random = seededRandom(seed);
   let found = 0;
   let steps = 0;
   for (let i = 0; i < stepSeries; i++) {
-    const s = syntheticSeries(random, { steps: 1 + Math.floor(random() * 2), samplesPerRun });
+    const s = syntheticSeries(random, { ...noise, steps: 1 + Math.floor(random() * 2), samplesPerRun });
     const r = detect(s);
     s.steps.forEach((at, k) => {
       if (Math.abs(s.stepSizes[k]!) < 0.1) return;
@@ -54,7 +60,7 @@ export function measureQuality(detect: Detector, seed: number, stepSeries = 400,
   let alarms = 0;
   const byKind: Record<string, number> = {};
   for (let i = 0; i < quietSeries; i++) {
-    const s = syntheticSeries(random, { steps: 0, samplesPerRun });
+    const s = syntheticSeries(random, { ...noise, steps: 0, samplesPerRun });
     if (detect(s).flagged) {
       alarms++;
       byKind[s.kind] = (byKind[s.kind] ?? 0) + 1;

@@ -26,6 +26,10 @@ export interface SyntheticOptions {
   /** Raw samples per run (0: none). */
   samplesPerRun?: number;
   kind?: NoiseKind;
+  /** Range of the run-to-run noise σ (relative; default 1–5%). */
+  noise?: [number, number];
+  /** Share of runs that are spikes in "outliers" series (default 0.02). */
+  outlierRate?: number;
 }
 
 const KINDS: NoiseKind[] = ['lognormal', 'bimodal', 'outliers', 'drift'];
@@ -35,7 +39,9 @@ export function syntheticSeries(random: () => number, options: SyntheticOptions 
   const n = minLen + Math.floor(random() * (maxLen - minLen + 1));
   const kind = options.kind ?? KINDS[Math.floor(random() * KINDS.length)]!;
   const base = Math.exp(Math.log(1e3) + random() * Math.log(1e6));
-  const noise = 0.01 + random() * 0.04;
+  const [noiseLo, noiseHi] = options.noise ?? [0.01, 0.05];
+  const noise = noiseLo + random() * (noiseHi - noiseLo);
+  const outlierRate = options.outlierRate ?? 0.02;
   const stepCount = options.steps ?? 0;
   const [lo, hi] = options.stepRange ?? [0.05, 0.5];
   // Steps at least 10 runs apart and at least 8 runs from either end.
@@ -61,7 +67,7 @@ export function syntheticSeries(random: () => number, options: SyntheticOptions 
       if (random() < 0.3) runLevel += slowMode;
     }
     runLevel += sigma * normalDeviate(random);
-    if (kind === 'outliers' && random() < 0.02) runLevel += Math.log(1.3 + random() * 1.7);
+    if (kind === 'outliers' && random() < outlierRate) runLevel += Math.log(1.3 + random() * 1.7);
     values.push(Math.exp(runLevel));
     if (options.samplesPerRun) {
       const s: number[] = [];

@@ -152,8 +152,13 @@ export class DetectorEngine {
   private exists(file: string): boolean {
     if (this.overrides.has(file)) return true;
     if (this.host.exists) return this.host.exists(file);
-    // Most candidates of an import do not exist: ask without an exception for each.
-    return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+    // Most candidates of an import do not exist: ask without an exception for each (a path
+    // through a file, `x.json/index.ts`, still throws ENOTDIR).
+    try {
+      return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+    } catch {
+      return false;
+    }
   }
 
   /** Workspace module of an import specifier (JS relative imports, Python modules). */

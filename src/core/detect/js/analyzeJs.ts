@@ -119,6 +119,25 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   const news: Node[] = [];
   const declarators: Node[] = [];
   const functions: Node[] = [];
+  const chainMemo = new Map<number, ReturnType<typeof chainOf>>();
+  function chainAt(expr: Node): ReturnType<typeof chainOf> {
+    let chain = chainMemo.get(expr.id);
+    if (!chain) {
+      chain = chainOf(expr);
+      chainMemo.set(expr.id, chain);
+    }
+    return chain;
+  }
+  /** The callee of a call, looked up once per call node. */
+  const calleeMemo = new Map<number, Node | null>();
+  function calleeOf(call: Node): Node | null {
+    let callee = calleeMemo.get(call.id);
+    if (callee === undefined) {
+      callee = field(call, 'function');
+      calleeMemo.set(call.id, callee);
+    }
+    return callee;
+  }
   const isNextApi = /[\\/]pages[\\/]api[\\/]/.test(file) || /[\\/]app[\\/](.*[\\/])?route\.[cm]?[jt]sx?$/.test(file);
 
   for (const cap of nodesQuery.captures(root)) {
@@ -228,7 +247,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   /** `fs.readFileSync` → { module: 'fs', name: 'readFileSync' } through imports, requires and aliases. */
   function qualify(callee: Node): { module: string; name: string } | undefined {
-    const { root: r, path: p, rootCall } = chainOf(callee);
+    const { root: r, path: p, rootCall } = chainAt(callee);
     let module: string | undefined;
     let parts: string[];
     if (rootCall && r.type === 'identifier' && r.text === 'require') {
@@ -272,7 +291,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       const q = qualify(callee);
       if (q) return kindOfModuleCall(q.module, q.name, value.type === 'new_expression');
       if (value.type === 'call_expression') {
-        const { root: r, path: p } = chainOf(callee);
+        const { root: r, path: p } = chainAt(callee);
         const rk = rootKey(r, p);
         const kind = rk ? clients.get(rk.key) : undefined;
         const last = p[p.length - 1];
@@ -342,7 +361,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
   // prisma.$transaction(async (tx) => …): tx is a Prisma client.
   for (const c of calls) {
-    const fn = field(c, 'function');
+    const fn = calleeOf(c);
     if (fn?.type !== 'member_expression' || field(fn, 'property')?.text !== '$transaction') continue;
     const { root: r, path: p } = chainOf(fn);
     const rk = rootKey(r, p);
@@ -356,7 +375,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     }
   }
   for (const c of calls) {
-    if (calleeName(c) !== 'register' || field(c, 'function')?.type !== 'member_expression') continue;
+    if (calleeName(c) !== 'register' || calleeOf(c)?.type !== 'member_expression') continue;
     const arg = firstKid(field(c, 'arguments')!);
     const ws = arg?.type === 'identifier' ? workspaceImports.get(arg.text) : undefined;
     if (!ws) continue;
@@ -373,7 +392,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
   // Handlers registered by reference to workspace modules: router.get('/x', controller.list).
   for (const c of calls) {
-    const fn = field(c, 'function');
+    const fn = calleeOf(c);
     const method = calleeName(c);
     if (fn?.type !== 'member_expression' || !method || !ROUTE_METHODS.has(method)) continue;
     const args = kids(field(c, 'arguments')!);
@@ -499,7 +518,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   const topLevelCallers = new Map<string, { top: number; inner: number; exported: boolean }>();
   for (const c of calls) {
-    const fn = field(c, 'function');
+    const fn = calleeOf(c);
     if (fn?.type !== 'identifier' || !localFunctions.has(fn.text)) continue;
     const rec = topLevelCallers.get(fn.text) ?? { top: 0, inner: 0, exported: false };
     if (enclosingFunction(c)) rec.inner++; else rec.top++;
@@ -689,8 +708,16 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
 
   // ---- blocking APIs ----
+  // Each call is asked about several times (helpers, contexts, loops): answers are kept per node.
+  const blockingMemo = new Map<number, string | undefined>();
   function blockingApi(call: Node): string | undefined {
-    const callee = field(call, 'function');
+    if (blockingMemo.has(call.id)) return blockingMemo.get(call.id);
+    const api = computeBlockingApi(call);
+    blockingMemo.set(call.id, api);
+    return api;
+  }
+  function computeBlockingApi(call: Node): string | undefined {
+    const callee = calleeOf(call);
     if (!callee) return undefined;
     if (callee.type === 'member_expression' && callee.endIndex - callee.startIndex === 12 && callee.text === 'Atomics.wait' && !bindings.has('Atomics')) return 'Atomics.wait';
     const q = qualify(callee);
@@ -703,7 +730,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       return undefined;
     }
     if (callee.type === 'member_expression') {
-      const { root: r, path: p, rootCall } = chainOf(callee);
+      const { root: r, path: p, rootCall } = chainAt(callee);
       const rk = rootKey(r, p);
       const kind = rk ? clients.get(rk.key) : undefined;
       const last = p[p.length - 1] ?? '';
@@ -715,8 +742,15 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   // ---- query APIs ----
   type QueryHit = { api: string; http: boolean; loaderLoad?: boolean };
+  const queryApiMemo = new Map<number, QueryHit | undefined>();
   function queryApi(call: Node): QueryHit | undefined {
-    const callee = field(call, 'function');
+    if (queryApiMemo.has(call.id)) return queryApiMemo.get(call.id);
+    const hit = computeQueryApi(call);
+    queryApiMemo.set(call.id, hit);
+    return hit;
+  }
+  function computeQueryApi(call: Node): QueryHit | undefined {
+    const callee = calleeOf(call);
     if (!callee) return undefined;
     if (callee.type === 'identifier') {
       if (callee.text === 'fetch' && !bindings.has('fetch') && !localFunctions.has('fetch')) return { api: 'fetch', http: true };
@@ -732,7 +766,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       if (HTTP_MODULES.has(q.module) && (q.name === '' || HTTP_METHODS.has(q.name.split('.')[0]!))) return { api: `${q.module}${q.name ? '.' + q.name : ''}`, http: true };
     }
     if (callee.type !== 'member_expression') return undefined;
-    const { root: r, path: p, rootCall } = chainOf(callee);
+    const { root: r, path: p, rootCall } = chainAt(callee);
     const rk = rootKey(r, p);
     if (!rk) return undefined;
     let kind = clients.get(rk.key);
@@ -833,7 +867,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     return h;
   }
   function computeHelperOf(call: Node): { local?: Node; remote?: { facts: ModuleFacts; name: string } } | undefined {
-    const fn = field(call, 'function');
+    const fn = calleeOf(call);
     if (!fn) return undefined;
     if (fn.type === 'identifier') {
       const ws = workspaceImports.get(fn.text);
@@ -933,7 +967,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       }
       const via = blocksVia(c);
       if (via) {
-        const helper = field(c, 'function')?.text ?? 'helper';
+        const helper = calleeOf(c)?.text ?? 'helper';
         findings.push({ rule: 'blocking-call', node: c, message: `\`${helper}\` calls \`${via.api}\`, which blocks the event loop inside ${describeContext(ctx)}`, related: [{ ...via, message: `\`${via.api}\` blocks here` }] });
       }
     }
@@ -949,9 +983,9 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     if (!loop) continue;
     if (hit?.loaderLoad && (loop.kind === 'callback' || c.parent?.type !== 'await_expression')) continue;
     if (hit?.http && !usesLoopVariable(c, loop)) continue;
-    if (instanceWrite && !loop.vars.has(field(field(c, 'function')!, 'object')!.text)) continue;
+    if (instanceWrite && !loop.vars.has(field(calleeOf(c)!, 'object')!.text)) continue;
     if (exitsAfter(c, loop)) continue;
-    const what = hit ? `\`${hit.api}\`` : instanceWrite ? `\`${instanceWrite}\`` : `\`${field(c, 'function')?.text}\` (which runs \`${via!.api}\`)`;
+    const what = hit ? `\`${hit.api}\`` : instanceWrite ? `\`${instanceWrite}\`` : `\`${calleeOf(c)?.text}\` (which runs \`${via!.api}\`)`;
     findings.push({
       rule: 'n-plus-one',
       node: c,
@@ -962,7 +996,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   function instanceWriteOf(call: Node): string | undefined {
     if (!fileUsesMongoose && !fileUsesSequelize) return undefined;
-    const fn = field(call, 'function');
+    const fn = calleeOf(call);
     if (fn?.type !== 'member_expression') return undefined;
     const obj = field(fn, 'object');
     const prop = field(fn, 'property')?.text ?? '';
@@ -979,7 +1013,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       if (isFunction(p)) {
         const call = callOfArgument(p);
         const method = call?.type === 'call_expression' ? calleeName(call) : undefined;
-        if (call && method && LOOP_CALLBACK_METHODS.has(method) && field(call, 'function')?.type === 'member_expression') {
+        if (call && method && LOOP_CALLBACK_METHODS.has(method) && calleeOf(call)?.type === 'member_expression') {
           // prisma.$transaction(items.map(…)) sends the writes as one batch.
           const outer = call.parent?.type === 'arguments' ? call.parent.parent : undefined;
           if (outer?.type === 'call_expression' && calleeName(outer) === '$transaction') return undefined;

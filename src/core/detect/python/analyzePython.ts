@@ -70,8 +70,12 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   const assignments: Node[] = [];
   const hasFor = /\bfor\b/.test(root.text);
   const withItems: Node[] = [];
+  const lambdas: Node[] = [];
+  const loopNodes: Node[] = [];
   for (const cap of nodesQuery.captures(root)) {
     switch (cap.name) {
+      case 'lambda': lambdas.push(cap.node); break;
+      case 'loop': loopNodes.push(cap.node); break;
       case 'call': calls.push(cap.node); break;
       case 'import': collectImport(cap.node); break;
       case 'function': functions.push(cap.node); break;
@@ -234,10 +238,13 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     if (name && !localFunctions.has(name)) localFunctions.set(name, f);
   }
   const enclosingMemo = new Map<number, Node | undefined>();
+  // Nesting from source ranges: a node's `parent` is found by searching down from the root each
+  // time, so the innermost function or loop around a node is looked up in sorted ranges instead.
+  const scopes = new RangeIndex([...functions, ...lambdas]);
+  const loopRanges = new RangeIndex(loopNodes);
   function enclosingFunction(n: Node): Node | undefined {
     if (enclosingMemo.has(n.id)) return enclosingMemo.get(n.id);
-    let found: Node | undefined;
-    for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') { found = p; break; }
+    const found = scopes.innermost(n);
     enclosingMemo.set(n.id, found);
     return found;
   }
@@ -509,6 +516,11 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   function loopOf(n: Node): Loop | undefined {
     // Loops and comprehensions all use the `for` keyword: without it there is nothing to find.
     if (!hasFor) return undefined;
+    // No loop around the node inside its function: nothing to climb for.
+    const loop = loopRanges.innermost(n);
+    if (!loop) return undefined;
+    const fn = enclosingFunction(n);
+    if (fn && fn.startIndex > loop.startIndex) return undefined;
     let child = n;
     for (let p = n.parent; p; child = p, p = p.parent) {
       if (p.type === 'function_definition' || p.type === 'lambda') return undefined;
@@ -702,4 +714,38 @@ function positionIn(node: Node, offset: number): { line: number; column: number 
 function insertAt(node: Node, offset: number, text: string): FixEdit {
   const p = positionIn(node, offset);
   return { line: p.line, column: p.column, endLine: p.line, endColumn: p.column, text };
+}
+
+/** Properly nested nodes sorted by position, to find the innermost one around another node. */
+class RangeIndex {
+  private readonly nodes: Node[];
+  private readonly parent: number[] = [];
+
+  constructor(nodes: Node[]) {
+    this.nodes = [...nodes].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const stack: number[] = [];
+    this.nodes.forEach((node, i) => {
+      while (stack.length > 0 && this.nodes[stack[stack.length - 1]!]!.endIndex < node.endIndex) stack.pop();
+      this.parent.push(stack.length > 0 ? stack[stack.length - 1]! : -1);
+      stack.push(i);
+    });
+  }
+
+  /** The innermost node that contains `n` (not `n` itself), or undefined. */
+  innermost(n: Node): Node | undefined {
+    const start = n.startIndex;
+    const end = n.endIndex;
+    let lo = 0;
+    let hi = this.nodes.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.nodes[mid]!.startIndex <= start) { at = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    for (let i = at; i !== -1; i = this.parent[i]!) {
+      const candidate = this.nodes[i]!;
+      if (candidate.endIndex >= end && candidate.id !== n.id && !(candidate.startIndex === start && candidate.endIndex === end)) return candidate;
+    }
+    return undefined;
+  }
 }

@@ -6,3 +6,5 @@
 (class_definition) @class
 (assignment) @assignment
 (with_item) @with
+(lambda) @lambda
+[(for_statement) (list_comprehension) (set_comprehension) (dictionary_comprehension) (generator_expression)] @loop

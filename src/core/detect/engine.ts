@@ -730,7 +730,7 @@ export class DocumentAnalysis {
     if (now.startIndex > a || now.endIndex < a + change.text.length) return undefined;
     // The statement keeps its bounds and the module its number of statements: the text before and
     // after it is parsed as before (it starts from the same parser state). Error recovery can
-    // reach further: with errors about, ask tree-sitter what changed.
+    // reach anywhere: with an error in the tree, ask tree-sitter what changed.
     if (tree.rootNode.childCount !== old.rootNode.childCount) return undefined;
     if (tree.rootNode.hasError || old.rootNode.hasError) {
       for (const r of this.changedRanges(old, tree)) if (r.startIndex < now.startIndex || r.endIndex > now.endIndex) return undefined;
@@ -739,7 +739,8 @@ export class DocumentAnalysis {
     const oldText = this.text.slice(now.startIndex, a) + removed + this.text.slice(a + change.text.length, now.endIndex);
     const oldInfo = relevance.byText.get(oldText);
     if (!oldInfo || !irrelevant(oldInfo, relevance)) return undefined;
-    const newInfo = statementInfo(now, newText, language, this.engine.detectorOptions, this.workspaceImport);
+    // Typing a character and deleting it again gives back a statement seen before.
+    const newInfo = relevance.byText.get(newText) ?? statementInfo(now, newText, language, this.engine.detectorOptions, this.workspaceImport);
     if (!irrelevant(newInfo, relevance)) return undefined;
     // A line longer than the minified threshold would make the file skipped.
     const lineStart = this.text.lastIndexOf('\n', a) + 1;
@@ -797,7 +798,9 @@ export class DocumentAnalysis {
     if (!betweenTokens(tree, a, end)) return undefined;
     // The edited old tree collapsed the removed range to `a`: no token of it may hold that point.
     if (removedLength > 0 && !betweenTokens(old, a, a)) return undefined;
-    // The same tokens with no newline between them parse the same; error recovery may differ.
+    // The same tokens with no newline between them parse the same; error recovery, which weighs
+    // skipped characters, may not, and anywhere in the file (a test found it): with an error in
+    // the tree, ask tree-sitter what changed.
     if ((tree.rootNode.hasError || old.rootNode.hasError) && this.changedRanges(old, tree).length > 0) return undefined;
     const delta = inserted.length - removedLength;
     const row = start.row;

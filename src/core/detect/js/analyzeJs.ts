@@ -285,6 +285,12 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     if (!value) return undefined;
     if (value.type === 'await_expression' || value.type === 'parenthesized_expression' || value.type === 'as_expression' || value.type === 'non_null_expression') return kindOfExpression(firstKid(value) ?? null);
     if (value.type === 'identifier') return clients.get(value.text);
+    // The Next.js singleton: `globalForPrisma.prisma ?? new PrismaClient()`.
+    if (value.type === 'binary_expression') {
+      const op = value.child(1)?.type;
+      if (op === '??' || op === '||') return kindOfExpression(field(value, 'right')) ?? kindOfExpression(field(value, 'left'));
+      return undefined;
+    }
     if (value.type === 'new_expression' || value.type === 'call_expression') {
       const callee = field(value, value.type === 'new_expression' ? 'constructor' : 'function');
       if (!callee) return undefined;
@@ -359,19 +365,22 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       if (nameNode?.type === 'identifier' && kind) clients.set(nameNode.text, kind);
     }
   }
-  // prisma.$transaction(async (tx) => …): tx is a Prisma client.
+  // prisma.$transaction(async (tx) => …): tx is a Prisma client; TypeORM
+  // dataSource.transaction([isolation,] async (manager) => …): manager is an EntityManager.
   for (const c of calls) {
     const fn = calleeOf(c);
-    if (fn?.type !== 'member_expression' || field(fn, 'property')?.text !== '$transaction') continue;
-    const { root: r, path: p } = chainOf(fn);
+    const method = fn?.type === 'member_expression' ? field(fn, 'property')?.text : undefined;
+    if (method !== '$transaction' && method !== 'transaction') continue;
+    const { root: r, path: p } = chainOf(fn!);
     const rk = rootKey(r, p);
-    if (!rk || clients.get(rk.key) !== 'prisma') continue;
-    const cb = firstKid(field(c, 'arguments')!);
-    if (cb && isFunction(cb)) {
+    const kind = rk ? clients.get(rk.key) : undefined;
+    if (!(method === '$transaction' && kind === 'prisma') && !(method === 'transaction' && kind === 'typeorm')) continue;
+    const cb = kids(field(c, 'arguments')!).find((a) => isFunction(a));
+    if (cb) {
       const params = field(cb, 'parameters') ?? field(cb, 'parameter');
       const first = params?.type === 'identifier' ? params : params ? firstKid(params) : undefined;
       const id = first?.type === 'identifier' ? first : first ? (field(first, 'pattern') ?? undefined) : undefined;
-      if (id?.type === 'identifier') clients.set(id.text, 'prisma');
+      if (id?.type === 'identifier') clients.set(id.text, kind!);
     }
   }
   for (const c of calls) {
@@ -727,7 +736,8 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       if (SYNC_MODULES.has(q.module) && /Sync$/.test(last) && q.name.split('.').length === 1) return `${q.module === 'fs/promises' ? 'fs' : q.module}.${q.name}`;
       if (q.module === 'crypto' && q.name === 'randomBytes' && !kids(field(call, 'arguments')!).some((a) => isFunction(a) || a.type === 'identifier' && /^(cb|callback|done)$/.test(a.text))) return 'crypto.randomBytes';
       if (LIBRARY_BLOCKERS[q.module]?.has(q.name)) return `${q.module}.${q.name}`;
-      return undefined;
+      // A client imported from a workspace module (`import { db } from './store'`) goes on.
+      if (!clients.has(chainAt(callee).root.text)) return undefined;
     }
     if (callee.type === 'member_expression') {
       const { root: r, path: p, rootCall } = chainAt(callee);
@@ -1001,7 +1011,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     const obj = field(fn, 'object');
     const prop = field(fn, 'property')?.text ?? '';
     if (obj?.type !== 'identifier') return undefined;
-    if (INSTANCE_WRITES.has(prop) || (fileUsesSequelize && /^(get|set|add|remove|count|has|create)[A-Z]\w*$/.test(prop))) return `${obj.text}.${prop}()`;
+    if (INSTANCE_WRITES.has(prop) || (fileUsesSequelize && (prop === 'update' || /^(get|set|add|remove|count|has|create)[A-Z]\w*$/.test(prop)))) return `${obj.text}.${prop}()`;
     return undefined;
   }
 

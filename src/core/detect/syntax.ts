@@ -77,3 +77,14 @@ export function identifiersIn(node: Node, out: Set<string> = new Set()): Set<str
 export function firstKid(node: Node): Node | undefined {
   return node.namedChild(0) ?? undefined;
 }
+
+/** Remembers a function's answer per node (by id) for the life of one analysis. */
+export function perNode<T>(compute: (node: Node) => T): (node: Node) => T {
+  const memo = new Map<number, T>();
+  return (node) => {
+    if (memo.has(node.id)) return memo.get(node.id)!;
+    const value = compute(node);
+    memo.set(node.id, value);
+    return value;
+  };
+}

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
-import { contains, field, identifiersIn, firstKid, kids, stringValue, walk } from '../syntax';
+import { contains, field, identifiersIn, firstKid, kids, perNode, stringValue, walk } from '../syntax';
 import { matchesApi, type DetectorOptions, type FindingFix, type RuleId } from '../types';
 
 import {
@@ -119,25 +119,10 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   const news: Node[] = [];
   const declarators: Node[] = [];
   const functions: Node[] = [];
-  const chainMemo = new Map<number, ReturnType<typeof chainOf>>();
-  function chainAt(expr: Node): ReturnType<typeof chainOf> {
-    let chain = chainMemo.get(expr.id);
-    if (!chain) {
-      chain = chainOf(expr);
-      chainMemo.set(expr.id, chain);
-    }
-    return chain;
-  }
+  // Each node is asked about several times (helpers, contexts, loops): answers are kept per node.
+  const chainAt = perNode(chainOf);
   /** The callee of a call, looked up once per call node. */
-  const calleeMemo = new Map<number, Node | null>();
-  function calleeOf(call: Node): Node | null {
-    let callee = calleeMemo.get(call.id);
-    if (callee === undefined) {
-      callee = field(call, 'function');
-      calleeMemo.set(call.id, callee);
-    }
-    return callee;
-  }
+  const calleeOf = perNode((call: Node): Node | null => field(call, 'function'));
   const isNextApi = /[\\/]pages[\\/]api[\\/]/.test(file) || /[\\/]app[\\/](.*[\\/])?route\.[cm]?[jt]sx?$/.test(file);
 
   for (const cap of nodesQuery.captures(root)) {
@@ -717,14 +702,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
 
   // ---- blocking APIs ----
-  // Each call is asked about several times (helpers, contexts, loops): answers are kept per node.
-  const blockingMemo = new Map<number, string | undefined>();
-  function blockingApi(call: Node): string | undefined {
-    if (blockingMemo.has(call.id)) return blockingMemo.get(call.id);
-    const api = computeBlockingApi(call);
-    blockingMemo.set(call.id, api);
-    return api;
-  }
+  const blockingApi = perNode(computeBlockingApi);
   function computeBlockingApi(call: Node): string | undefined {
     const callee = calleeOf(call);
     if (!callee) return undefined;
@@ -752,13 +730,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   // ---- query APIs ----
   type QueryHit = { api: string; http: boolean; loaderLoad?: boolean };
-  const queryApiMemo = new Map<number, QueryHit | undefined>();
-  function queryApi(call: Node): QueryHit | undefined {
-    if (queryApiMemo.has(call.id)) return queryApiMemo.get(call.id);
-    const hit = computeQueryApi(call);
-    queryApiMemo.set(call.id, hit);
-    return hit;
-  }
+  const queryApi = perNode(computeQueryApi);
   function computeQueryApi(call: Node): QueryHit | undefined {
     const callee = calleeOf(call);
     if (!callee) return undefined;

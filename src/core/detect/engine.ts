@@ -8,7 +8,7 @@ import jsNodesQuery from './js/nodes.scm';
 import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
-import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayQuery, pyMayReport, workspaceSpecifiers } from './relevance';
+import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayReport, workspaceSpecifiers } from './relevance';
 import { irrelevant, relevanceOf, statementInfo, type Relevance } from './statements';
 import { applySuppressions } from './suppress';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
@@ -75,8 +75,6 @@ export class DetectorEngine {
   private readonly provisional = new Map<string, { facts: ModuleFacts; low: number }>();
   /** Files parsed from scratch, and files settled by their text alone (relevance.ts), since construction. */
   readonly counters = { parsed: 0, textOnly: 0 };
-  /** Python modules known (by text) to reach, or not, a module that may query. */
-  private readonly pyQueryReach = new Map<string, boolean>();
   /** Import resolution memo (directory + specifier → file), kept while a batch runs. */
   private resolveMemo: Map<string, string | undefined> | undefined;
   private readonly recentResolutions = new Map<string, { target: string | undefined; at: number }>();
@@ -114,7 +112,6 @@ export class DetectorEngine {
   invalidate(file?: string): void {
     this.generation++;
     this.recentResolutions.clear();
-    this.pyQueryReach.clear();
     this.indexed.clear();
     if (file === undefined) {
       this.factsCache.clear();
@@ -283,47 +280,6 @@ export class DetectorEngine {
   }
 
   /**
-   * Python: may a workspace module imported by the file, directly or through others, use a query
-   * API? By text alone (no parse): a breadth-first walk that stops at the first module that may.
-   * When none may, every module seen is remembered as such (all it reaches was seen too).
-   */
-  private importsMayQuery(file: string, text: string): boolean {
-    const seen = new Set<string>([file]);
-    const queue = this.pyTargets(file, text);
-    while (queue.length > 0) {
-      const target = queue.shift()!;
-      if (seen.has(target)) continue;
-      seen.add(target);
-      const known = this.pyQueryReach.get(target);
-      if (known === true) {
-        this.pyQueryReach.set(file, true);
-        return true;
-      }
-      if (known === false) continue;
-      const bytes = this.read(target);
-      if (!bytes || skipReason(target, bytes, this.options.maxFileBytes)) continue;
-      const t = bytes.toString('utf8');
-      if (pyMayQuery(t, this.options)) {
-        this.pyQueryReach.set(target, true);
-        this.pyQueryReach.set(file, true);
-        return true;
-      }
-      queue.push(...this.pyTargets(target, t));
-    }
-    for (const f of seen) this.pyQueryReach.set(f, false);
-    return false;
-  }
-
-  private pyTargets(file: string, text: string): string[] {
-    const out: string[] = [];
-    for (const spec of workspaceSpecifiers('python', text)) {
-      const target = this.resolveModule(file, spec);
-      if (target && target !== file) out.push(target);
-    }
-    return out;
-  }
-
-  /**
    * True when no workspace module the file may import has facts that matter, and no custom rule
    * applies to it. Records those modules as its dependencies (for invalidation).
    */
@@ -422,11 +378,10 @@ export class DetectorEngine {
         const bytes = this.read(abs);
         if (bytes && /\.[cm]?[jt]sx?$/.test(abs) && bytes.length < (this.options.maxFileBytes ?? DEFAULT_MAX_BYTES) && mayStartWorkers(bytes)) for (const w of jsWorkerTargets(bytes.toString('utf8'), abs)) this.workerFiles.add(w);
         // A Python module that cannot report (no async context, no query API, importing no
-        // workspace module that queries: by text first, then by what the modules it imports are
-        // known to do) is parsed only if another module asks for its facts.
+        // workspace module that queries) is parsed only if another module asks for its facts.
         if (this.collecting && bytes && languageOf(abs) === 'python' && !this.factsCache.has(abs) && !skipReason(abs, bytes, this.options.maxFileBytes)) {
           const text = bytes.toString('utf8');
-          if (!pyMayReport(text, this.options) && this.customRulesFor(abs).length === 0 && (!this.importsMayQuery(abs, text) || this.inert(abs, text, 'python'))) {
+          if (!pyMayReport(text, this.options) && this.inert(abs, text, 'python')) {
             this.indexed.set(abs, { findings: emptyResult(abs), signature: this.signatureOf(abs) });
             this.counters.textOnly++;
             continue;
@@ -612,8 +567,50 @@ export interface TextChange {
   text: string;
 }
 
+interface Point { row: number; column: number }
+
+/** (row, column) order against a point: -1, 0, 1. */
+function comparePoints(row: number, column: number, p: Point): number {
+  return row !== p.row ? Math.sign(row - p.row) : Math.sign(column - p.column);
+}
+
+/**
+ * Findings moved with the text after one edit at `start` that replaced `removed` by `inserted`:
+ * what starts at or after the removed text moves by the rows and columns the edit added; an end
+ * moves when it lies past the edit's start (an insertion right after a finding leaves it); fix
+ * edits move the same way (an insertion point as a start), related lines of the file by the rows.
+ */
+function moveFindings(findings: readonly Finding[], file: string, start: Point, removed: string, inserted: string): Finding[] {
+  const oldEnd = advance(start, removed);
+  const newEnd = advance(start, inserted);
+  const move = (line: number, column: number, isEnd: boolean): { line: number; column: number } => {
+    const row = line - 1;
+    const col = column - 1;
+    if (comparePoints(row, col, oldEnd) < 0 || (isEnd && comparePoints(row, col, start) <= 0)) return { line, column };
+    return { line: row + newEnd.row - oldEnd.row + 1, column: (row === oldEnd.row ? col - oldEnd.column + newEnd.column : col) + 1 };
+  };
+  const moveLine = (line: number): number => (line - 1 > oldEnd.row ? line + newEnd.row - oldEnd.row : line);
+  return findings.map((f) => {
+    const s = move(f.line, f.column, false);
+    const e = move(f.endLine, f.endColumn, true);
+    const moved: Finding = { ...f, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, related: f.related.map((r) => (r.file === file ? { ...r, line: moveLine(r.line) } : r)) };
+    if (f.fix) {
+      moved.fix = {
+        ...f.fix,
+        edits: f.fix.edits.map((x) => {
+          const p = move(x.line, x.column, false);
+          // An insertion point moves with the text after it.
+          const q = x.line === x.endLine && x.column === x.endColumn ? p : move(x.endLine, x.endColumn, true);
+          return { ...x, line: p.line, column: p.column, endLine: q.line, endColumn: q.column };
+        }),
+      };
+    }
+    return moved;
+  });
+}
+
 /** The point reached from `start` by writing `text`. */
-function advance(start: { row: number; column: number }, text: string): { row: number; column: number } {
+function advance(start: Point, text: string): Point {
   const newlines = text.split('\n').length - 1;
   return newlines === 0 ? { row: start.row, column: start.column + text.length } : { row: start.row + newlines, column: text.length - text.lastIndexOf('\n') - 1 };
 }
@@ -749,24 +746,7 @@ export class DocumentAnalysis {
     // Remember the new statement for the next edit (bounded: a full analysis starts afresh).
     if (relevance.byText.size > 50_000) return undefined;
     relevance.byText.set(newText, newInfo);
-    // Move what lies after the edit: rows by the newlines added, columns on the edit's last row.
-    const start = this.lastStart;
-    const oldEnd = advance(start, removed);
-    const newEnd = advance(start, change.text);
-    const move = (line: number, column: number): { line: number; column: number } => {
-      const row = line - 1;
-      const col = column - 1;
-      if (row < oldEnd.row || (row === oldEnd.row && col < oldEnd.column)) return { line, column };
-      return { line: row + newEnd.row - oldEnd.row + 1, column: (row === oldEnd.row ? col - oldEnd.column + newEnd.column : col) + 1 };
-    };
-    const moveLine = (line: number): number => (line - 1 > oldEnd.row ? line + newEnd.row - oldEnd.row : line);
-    const findings = last.result.findings.map((f) => {
-      const s = move(f.line, f.column);
-      const e = move(f.endLine, f.endColumn);
-      const moved: Finding = { ...f, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, related: f.related.map((r) => (r.file === this.file ? { ...r, line: moveLine(r.line) } : r)) };
-      if (f.fix) moved.fix = { ...f.fix, edits: f.fix.edits.map((x) => { const p = move(x.line, x.column); const q = move(x.endLine, x.endColumn); return { ...x, line: p.line, column: p.column, endLine: q.line, endColumn: q.column }; }) };
-      return moved;
-    });
+    const findings = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text);
     const notes = tree.rootNode.hasError ? ['the file has syntax errors; findings are reported only where the tree is sound'] : [];
     return { ...last.result, findings, notes };
   }
@@ -802,26 +782,11 @@ export class DocumentAnalysis {
     // skipped characters, may not, and anywhere in the file (a test found it): with an error in
     // the tree, ask tree-sitter what changed.
     if ((tree.rootNode.hasError || old.rootNode.hasError) && this.changedRanges(old, tree).length > 0) return undefined;
-    const delta = inserted.length - removedLength;
-    const row = start.row;
-    const col = start.column;
-    const k = removedLength;
-    // (row, column) order: -1, 0, 1.
-    const cmp = (r1: number, c1: number, r2: number, c2: number): number => (r1 !== r2 ? Math.sign(r1 - r2) : Math.sign(c1 - c2));
-    const findings: Finding[] = [];
-    for (const f of last.result.findings) {
-      // Fix edits are placed in the text: recompute them rather than move them.
-      if (f.fix) return undefined;
-      const sRow = f.line - 1, sCol = f.column - 1, eRow = f.endLine - 1, eCol = f.endColumn - 1;
-      // A finding whose text holds the edit may quote that text in its message: analyse again.
-      const spans = k === 0 ? cmp(sRow, sCol, row, col) < 0 && cmp(eRow, eCol, row, col) > 0 : cmp(sRow, sCol, row, col + k) < 0 && cmp(eRow, eCol, row, col) > 0;
-      if (spans) return undefined;
-      const moved = { ...f };
-      if (sRow === row && sCol >= col + k) moved.column = f.column + delta;
-      if (eRow === row && (k === 0 ? eCol > col : eCol >= col + k)) moved.endColumn = f.endColumn + delta;
-      findings.push(moved);
-    }
-    return { ...last.result, findings };
+    // A finding whose text holds the edit may quote that text in its message: analyse again.
+    const oldEnd = advance(start, removed);
+    const spans = (f: Finding): boolean => comparePoints(f.line - 1, f.column - 1, oldEnd) < 0 && comparePoints(f.endLine - 1, f.endColumn - 1, start) > 0;
+    if (last.result.findings.some(spans)) return undefined;
+    return { ...last.result, findings: moveFindings(last.result.findings, this.file, start, removed, inserted) };
   }
 
   private changed: { old: Tree; tree: Tree; ranges: Range[] } | undefined;

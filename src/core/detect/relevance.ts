@@ -74,7 +74,7 @@ export function pyMayHaveFacts(text: string, options: DetectorOptions): boolean 
 }
 
 /** Python: may the module use a query API (so that a loop calling it is N+1)? */
-export function pyMayQuery(text: string, options: DetectorOptions): boolean {
+function pyMayQuery(text: string, options: DetectorOptions): boolean {
   const seeds = seedsFor(options);
   return seeds === null || seeds.pyQuery.test(text);
 }

@@ -8,8 +8,9 @@ import type { DetectorOptions, LanguageId } from './types';
  * one that cannot is answered without analysing the file again (DocumentAnalysis).
  *
  * A statement is relevant when its text names an API the rules know (relevance.ts; in Python
- * also the built-in `open(` and `input(`), imports anything, or mentions `perflens`
- * (suppressions); and, to a fixed point, when it uses a name that a relevant statement declares
+ * also the built-in `open(` and `input(`), imports a module that shapes contexts or a workspace
+ * module whose facts matter (in Python: any import), or mentions `perflens` (suppressions); and,
+ * to a fixed point, when it uses a name that a relevant statement declares
  * at module level (it calls a helper that blocks, reads a client, registers a handler that
  * does). Every API reaches a statement through one of these, so an irrelevant statement holds no
  * finding and gives no other statement one: it may be called, registered or exported by relevant
@@ -33,16 +34,10 @@ export interface Relevance {
   byText: Map<string, StatementInfo>;
 }
 
-const WORD = /[A-Za-z_$][\w$]*/g;
-
 /** Seeds the analysers find by text anywhere in the file (worker detection). */
 const TEXT_SEEDS = /\b(parentPort|workerData)\b/;
 /** Python blocking APIs that need no import. */
 const PY_BUILTIN_BLOCKERS = /\b(open|input)\s*\(/;
-
-function words(text: string): Set<string> {
-  return new Set(text.match(WORD) ?? []);
-}
 
 function seedText(text: string, language: LanguageId, options: DetectorOptions): boolean {
   if (text.includes('perflens')) return true;
@@ -60,6 +55,7 @@ const REQUIRE = /\b(require|import)\s*\(/;
  */
 const CONTEXT_MODULES = /^(?:node:)?(?:express|fastify|koa|@koa\/router|koa-router|restify|polka|hono|router|http|https|http2|net|tls|dgram|worker_threads|cluster|events|stream|ws|socket\.io|@nestjs\/.*|next(?:\/.*)?|@hapi\/hapi|hapi)$/;
 const STRING = /(['"`])([^'"`\n]*)\1/g;
+const IMPORT_FROM = /\bfrom\s*['"`]|^\s*import\s*['"`]/m;
 
 /** Whether a workspace import specifier leads to a module whose facts matter (undefined: assume it does). */
 export type WorkspaceImport = (specifier: string) => boolean;
@@ -79,7 +75,6 @@ function importMatters(text: string, language: LanguageId, options: DetectorOpti
   // A computed specifier (`require(name)`) could be anything.
   return !/\b(?:require|import)\s*\(\s*['"`]/.test(text) && !IMPORT_FROM.test(text);
 }
-const IMPORT_FROM = /\bfrom\s*['"`]|^\s*import\s*['"`]/m;
 
 /** Names a top-level node declares; undefined when its shape is not a simple one (then: all its words). */
 function declaredNames(node: Node, language: LanguageId): string[] | undefined {
@@ -106,7 +101,7 @@ function declaredNames(node: Node, language: LanguageId): string[] | undefined {
         if (d.type !== 'variable_declarator') continue;
         const name = field(d, 'name');
         if (!name) return undefined;
-        out.push(...words(name.text));
+        out.push(...references(name.text));
       }
       return out;
     }
@@ -119,7 +114,7 @@ function declaredNames(node: Node, language: LanguageId): string[] | undefined {
         // `a.b = …` gives an object a property; it declares no module-level name (a statement
         // that reads `a.b` uses `a`, declared elsewhere).
         if (left.type === 'member_expression' || left.type === 'attribute' || left.type === 'subscript_expression' || left.type === 'subscript') return [];
-        return [...words(left.text)];
+        return [...references(left.text)];
       }
       // A call or other expression declares nothing at module level; an assignment inside it to
       // a module-level name uses that name, which links it all the same.
@@ -132,10 +127,6 @@ function declaredNames(node: Node, language: LanguageId): string[] | undefined {
   }
 }
 
-export function statementInfo(node: Node, text: string, language: LanguageId, options: DetectorOptions, workspace?: WorkspaceImport): StatementInfo {
-  return infoOf(node, text, language, options, references(text), workspace);
-}
-
 /**
  * The names a statement may refer to: identifier-like words not written after a `.` (property
  * names are not references). Words in strings and comments count too: more, never fewer.
@@ -145,7 +136,8 @@ function references(text: string): Set<string> {
   return new Set(text.match(REFERENCE) ?? []);
 }
 
-function infoOf(node: Node, text: string, language: LanguageId, options: DetectorOptions, used: Set<string>, workspace?: WorkspaceImport): StatementInfo {
+export function statementInfo(node: Node, text: string, language: LanguageId, options: DetectorOptions, workspace?: WorkspaceImport): StatementInfo {
+  const used = references(text);
   const declared = declaredNames(node, language) ?? [...used];
   const imports = IMPORT.has(node.type) || REQUIRE.test(text);
   return { declared, used, seed: (imports && importMatters(text, language, options, workspace)) || seedText(text, language, options) || TEXT_SEEDS.test(text) };
@@ -155,7 +147,7 @@ function infoOf(node: Node, text: string, language: LanguageId, options: Detecto
 export function relevanceOf(root: Node, source: string, language: LanguageId, options: DetectorOptions, workspace?: WorkspaceImport): Relevance {
   const statements = kids(root).map((n) => {
     const text = source.slice(n.startIndex, n.endIndex);
-    return { text, info: infoOf(n, text, language, options, references(text), workspace) };
+    return { text, info: statementInfo(n, text, language, options, workspace) };
   });
   const declared = new Set<string>();
   const relevant = statements.map((s) => s.info.seed);

@@ -88,3 +88,37 @@ export function perNode<T>(compute: (node: Node) => T): (node: Node) => T {
     return value;
   };
 }
+
+/** Properly nested nodes sorted by position, to find the innermost one around another node. */
+export class RangeIndex {
+  private readonly nodes: Node[];
+  private readonly parent: number[] = [];
+
+  constructor(nodes: Node[]) {
+    this.nodes = [...nodes].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const stack: number[] = [];
+    this.nodes.forEach((node, i) => {
+      while (stack.length > 0 && this.nodes[stack[stack.length - 1]!]!.endIndex < node.endIndex) stack.pop();
+      this.parent.push(stack.length > 0 ? stack[stack.length - 1]! : -1);
+      stack.push(i);
+    });
+  }
+
+  /** The innermost node that contains `n` (not `n` itself), or undefined. */
+  innermost(n: Node): Node | undefined {
+    const start = n.startIndex;
+    const end = n.endIndex;
+    let lo = 0;
+    let hi = this.nodes.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.nodes[mid]!.startIndex <= start) { at = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    for (let i = at; i !== -1; i = this.parent[i]!) {
+      const candidate = this.nodes[i]!;
+      if (candidate.endIndex >= end && candidate.id !== n.id && !(candidate.startIndex === start && candidate.endIndex === end)) return candidate;
+    }
+    return undefined;
+  }
+}

@@ -50,6 +50,27 @@ describe('eager-loading fixes for lazy relations in loops', () => {
     });
   }
 
+  it('moves the edits with the text when the document is edited before them', async () => {
+    const full = path.join(dir, 'shop', 'views.py');
+    const text = readFileSync(full, 'utf8');
+    const doc = await engine.openDocument(full, text);
+    try {
+      doc.analyse();
+      // A space between two tokens on the line of the query (reused), then a new line above it.
+      const at = text.indexOf('in Product.objects.filter');
+      for (const change of [{ rangeOffset: at, rangeLength: 0, text: ' ' }, { rangeOffset: text.indexOf('def catalogue'), rangeLength: 0, text: '# catalogue\n' }]) {
+        const updated = doc.update([change]);
+        const fresh = await engine.analyseFile(full, doc.currentText);
+        expect(updated.findings.map((f) => f.fix)).toEqual(fresh.findings.map((f) => f.fix));
+      }
+      expect(doc.reused).toBeGreaterThan(0);
+      const fix = doc.analyse().findings.find((f) => f.fix?.title.includes('select_related'))!.fix!;
+      expect(apply(doc.currentText, fix.edits)).toContain('product  in Product.objects.select_related("vendor").filter(');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('offers no edit where prefetching would not remove the query', async () => {
     // `author.books.filter(…).count()` queries again even when `books` was prefetched.
     const views = path.join(fixturesRoot, 'n-plus-one', 'py', 'views.py');

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
-import { contains, field, identifiersIn, firstKid, kids, perNode, stringValue, walk } from '../syntax';
+import { contains, field, identifiersIn, firstKid, kids, perNode, RangeIndex, stringValue, walk } from '../syntax';
 import { matchesApi, type DetectorOptions, type FindingFix, type RuleId } from '../types';
 
 import {
@@ -135,18 +135,9 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     }
   }
 
-  // Function nesting from source ranges (no tree walking): sorted by start, each with its parent.
-  const fnByStart = [...functions].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
-  const fnParent: (number | -1)[] = [];
-  {
-    const stack: number[] = [];
-    fnByStart.forEach((f, i) => {
-      while (stack.length > 0 && fnByStart[stack[stack.length - 1]!]!.endIndex < f.endIndex) stack.pop();
-      fnParent.push(stack.length > 0 ? stack[stack.length - 1]! : -1);
-      stack.push(i);
-    });
-  }
-  const enclosingMemo = new Map<number, Node | undefined>();
+  // Function nesting from source ranges (no tree walking).
+  const scopes = new RangeIndex(functions);
+  const enclosingFunction = perNode((node: Node): Node | undefined => scopes.innermost(node));
 
   function bindWorkspace(local: string, module: string, name: string): void {
     if (!module.startsWith('.') && !module.startsWith('/')) return;
@@ -356,7 +347,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     const fn = calleeOf(c);
     const method = fn?.type === 'member_expression' ? field(fn, 'property')?.text : undefined;
     if (method !== '$transaction' && method !== 'transaction') continue;
-    const { root: r, path: p } = chainOf(fn!);
+    const { root: r, path: p } = chainAt(fn!);
     const rk = rootKey(r, p);
     const kind = rk ? clients.get(rk.key) : undefined;
     if (!(method === '$transaction' && kind === 'prisma') && !(method === 'transaction' && kind === 'typeorm')) continue;
@@ -519,24 +510,6 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     topLevelCallers.set(fn.text, rec);
   }
 
-  function enclosingFunction(node: Node): Node | undefined {
-    if (enclosingMemo.has(node.id)) return enclosingMemo.get(node.id);
-    let lo = 0;
-    let hi = fnByStart.length - 1;
-    let idx = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (fnByStart[mid]!.startIndex <= node.startIndex) { idx = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    let found: Node | undefined;
-    for (let i = idx; i >= 0; i = fnParent[i]!) {
-      const f = fnByStart[i]!;
-      // The function starting last before the node may be a sibling or the node itself: climb.
-      if (f.id !== node.id && f.startIndex <= node.startIndex && f.endIndex >= node.endIndex && !(f.startIndex === node.startIndex && f.endIndex === node.endIndex)) { found = f; break; }
-    }
-    enclosingMemo.set(node.id, found);
-    return found;
-  }
 
   function callOfArgument(fnNode: Node): Node | undefined {
     const args = fnNode.parent;

@@ -1,7 +1,7 @@
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
 import type { RawFinding } from '../js/analyzeJs';
-import { contains, field, firstKid, kids, walk } from '../syntax';
+import { contains, field, firstKid, kids, perNode, RangeIndex, walk } from '../syntax';
 import { matchesApi, type DetectorOptions, type FindingFix, type FixEdit } from '../types';
 import {
   DBAPI_METHODS, DJANGO_EVALUATING, DJANGO_LAZY, EAGER_OPTIONS, EVALUATING_WRAPPERS, HTTP_SESSION_METHODS, PATH_IO, PY_BLOCKING, PY_HTTP,
@@ -237,17 +237,11 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     const name = field(f, 'name')?.text;
     if (name && !localFunctions.has(name)) localFunctions.set(name, f);
   }
-  const enclosingMemo = new Map<number, Node | undefined>();
   // Nesting from source ranges: a node's `parent` is found by searching down from the root each
   // time, so the innermost function or loop around a node is looked up in sorted ranges instead.
   const scopes = new RangeIndex([...functions, ...lambdas]);
   const loopRanges = new RangeIndex(loopNodes);
-  function enclosingFunction(n: Node): Node | undefined {
-    if (enclosingMemo.has(n.id)) return enclosingMemo.get(n.id);
-    const found = scopes.innermost(n);
-    enclosingMemo.set(n.id, found);
-    return found;
-  }
+  const enclosingFunction = perNode((n: Node): Node | undefined => scopes.innermost(n));
   function decoratorsOf(f: Node): string[] {
     return f.parent?.type === 'decorated_definition' ? kids(f.parent).filter((k) => k.type === 'decorator').map((d) => d.text) : [];
   }
@@ -714,38 +708,4 @@ function positionIn(node: Node, offset: number): { line: number; column: number 
 function insertAt(node: Node, offset: number, text: string): FixEdit {
   const p = positionIn(node, offset);
   return { line: p.line, column: p.column, endLine: p.line, endColumn: p.column, text };
-}
-
-/** Properly nested nodes sorted by position, to find the innermost one around another node. */
-class RangeIndex {
-  private readonly nodes: Node[];
-  private readonly parent: number[] = [];
-
-  constructor(nodes: Node[]) {
-    this.nodes = [...nodes].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
-    const stack: number[] = [];
-    this.nodes.forEach((node, i) => {
-      while (stack.length > 0 && this.nodes[stack[stack.length - 1]!]!.endIndex < node.endIndex) stack.pop();
-      this.parent.push(stack.length > 0 ? stack[stack.length - 1]! : -1);
-      stack.push(i);
-    });
-  }
-
-  /** The innermost node that contains `n` (not `n` itself), or undefined. */
-  innermost(n: Node): Node | undefined {
-    const start = n.startIndex;
-    const end = n.endIndex;
-    let lo = 0;
-    let hi = this.nodes.length - 1;
-    let at = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.nodes[mid]!.startIndex <= start) { at = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    for (let i = at; i !== -1; i = this.parent[i]!) {
-      const candidate = this.nodes[i]!;
-      if (candidate.endIndex >= end && candidate.id !== n.id && !(candidate.startIndex === start && candidate.endIndex === end)) return candidate;
-    }
-    return undefined;
-  }
 }

@@ -111,6 +111,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
     let files = 0;
     let findings = 0;
     let skipped = 0;
+    let parsed = 0;
     let textOnly = 0;
     const started = Date.now();
     try {
@@ -146,6 +147,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
               },
             );
             files += summary.files;
+            parsed += summary.parsed;
             textOnly += summary.textOnly;
           }
         },
@@ -158,7 +160,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
       this.log.reportError('PerfLens: the workspace scan failed', error);
       return undefined;
     }
-    this.log.info(`Scanned ${files} files in ${Date.now() - started} ms: ${findings} findings, ${skipped} skipped; ${textOnly} settled by their text alone (they name no API the rules look for and import no module that does).`);
+    this.log.info(`Scanned ${files} files in ${Date.now() - started} ms: ${findings} findings, ${skipped} skipped; ${parsed} parsed, ${textOnly} settled by their text alone (they name no API the rules look for and import no module that does).`);
     void vscode.window.showInformationMessage(
       `PerfLens scanned ${files} file${files === 1 ? '' : 's'}: ${findings} finding${findings === 1 ? '' : 's'}${skipped > 0 ? `, ${skipped} skipped (minified, generated, binary or too large; see the log)` : ''}.`,
       ...(findings > 0 ? ['Show Problems'] : []),

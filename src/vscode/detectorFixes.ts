@@ -19,7 +19,7 @@ export class DetectorFixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
   /** `engineFix`: the edit the engine attached to a finding (eager loading of a relation). */
-  constructor(private readonly engineFix: (uri: vscode.Uri, diagnostic: vscode.Diagnostic) => FindingFix | undefined = () => undefined) {}
+  constructor(private readonly engineFix: (uri: vscode.Uri, diagnostic: vscode.Diagnostic) => FindingFix | undefined) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];

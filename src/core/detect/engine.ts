@@ -1,15 +1,15 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Edit, Language, Node, Range, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ModuleFacts } from './facts';
 import { languageOf, ParserPool } from './grammars';
-import { analyseJs, jsWorkerTargets, type RawFinding } from './js/analyzeJs';
+import { analyseJs, functionRole, isFunction, jsWorkerTargets, reanalyseJsStatement, type JsScope, type JsSnapshot, type RawFinding } from './js/analyzeJs';
 import jsNodesQuery from './js/nodes.scm';
 import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
 import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayReport, workspaceSpecifiers } from './relevance';
-import { irrelevant, relevanceOf, statementInfo, type Relevance } from './statements';
+import { irrelevant, relevanceOf, statementInfo, type Relevance, type StatementInfo } from './statements';
 import { applySuppressions } from './suppress';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
@@ -77,6 +77,8 @@ export class DetectorEngine {
   readonly counters = { parsed: 0, textOnly: 0 };
   /** Import resolution memo (directory + specifier → file), kept while a batch runs. */
   private resolveMemo: Map<string, string | undefined> | undefined;
+  /** During a batch: the files of each directory an import was looked up in (one listing, not a stat per candidate). */
+  private directoryMemo: Map<string, Set<string> | undefined> | undefined;
   private readonly recentResolutions = new Map<string, { target: string | undefined; at: number }>();
   /** Findings of the top-level files of a batch, computed while indexing (one parse per file). */
   private collecting = false;
@@ -149,6 +151,8 @@ export class DetectorEngine {
   private exists(file: string): boolean {
     if (this.overrides.has(file)) return true;
     if (this.host.exists) return this.host.exists(file);
+    const listing = this.directoryMemo ? this.filesIn(path.dirname(file)) : undefined;
+    if (listing) return listing.has(path.basename(file));
     // Most candidates of an import do not exist: ask without an exception for each (a path
     // through a file, `x.json/index.ts`, still throws ENOTDIR).
     try {
@@ -156,6 +160,23 @@ export class DetectorEngine {
     } catch {
       return false;
     }
+  }
+
+  /** The files of a directory (symbolic links to files included), listed once per batch; undefined when it cannot be listed. */
+  private filesIn(dir: string): Set<string> | undefined {
+    const memo = this.directoryMemo!;
+    if (memo.has(dir)) return memo.get(dir);
+    let files: Set<string> | undefined;
+    try {
+      files = new Set();
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isFile() || (e.isSymbolicLink() && statSync(path.join(dir, e.name), { throwIfNoEntry: false })?.isFile())) files.add(e.name);
+      }
+    } catch {
+      files = undefined;
+    }
+    memo.set(dir, files);
+    return files;
   }
 
   /** Workspace module of an import specifier (JS relative imports, Python modules). */
@@ -318,7 +339,7 @@ export class DetectorEngine {
     return { text, language, tree };
   }
 
-  private run(parsed: ParsedFile, file: string, wantFindings: boolean): { findings: RawFinding[]; facts: ModuleFacts } {
+  private run(parsed: ParsedFile, file: string, wantFindings: boolean, record = false): { findings: RawFinding[]; facts: ModuleFacts; snapshot?: JsSnapshot } {
     const deps = new Set<string>();
     this.dependencies.set(file, deps);
     const resolve = (from: string, spec: string): ModuleFacts | undefined => {
@@ -329,7 +350,7 @@ export class DetectorEngine {
     const query = this.pool.cachedQuery(parsed.language, parsed.language === 'python' ? pyNodesQuery : jsNodesQuery);
     if (parsed.language === 'python') return analysePython(parsed.tree, file, query, resolve, this.options, wantFindings);
     for (const w of jsWorkerTargets(parsed.text, file)) this.workerFiles.add(w);
-    const result = analyseJs(parsed.tree, file, query, resolve, this.options, wantFindings, { startup: this.registered.get(file), handlers: this.registeredHandlers.get(file) });
+    const result = analyseJs(parsed.tree, file, query, resolve, this.options, wantFindings, { startup: this.registered.get(file), handlers: this.registeredHandlers.get(file) }, record);
     for (const [from, into] of [[result.facts.registers, this.registered], [result.facts.handlerRegs, this.registeredHandlers]] as const) {
       for (const [target, names] of from) {
         const set = into.get(target) ?? new Set<string>();
@@ -369,7 +390,7 @@ export class DetectorEngine {
   async indexWorkspace(files: string[], token?: CancellationToken): Promise<void> {
     await this.ready();
     const batch = !this.resolveMemo;
-    if (batch) this.resolveMemo = new Map();
+    if (batch) { this.resolveMemo = new Map(); this.directoryMemo = new Map(); }
     try {
       for (const f of files) {
         if (token?.isCancellationRequested) throw new CancelledError();
@@ -390,7 +411,7 @@ export class DetectorEngine {
         this.factsOf(abs, bytes);
       }
     } finally {
-      if (batch) this.resolveMemo = undefined;
+      if (batch) { this.resolveMemo = undefined; this.directoryMemo = undefined; }
     }
   }
 
@@ -403,6 +424,7 @@ export class DetectorEngine {
   /** Analyses a set of workspace files; facts are shared between them. */
   async analyseFiles(files: string[], token?: CancellationToken, onProgress?: (done: number, total: number) => void, onResult?: (result: FileResult) => void): Promise<FileResult[]> {
     this.resolveMemo = new Map();
+    this.directoryMemo = new Map();
     this.collecting = true;
     try {
       this.indexed.clear();
@@ -423,6 +445,7 @@ export class DetectorEngine {
     } finally {
       this.collecting = false;
       this.resolveMemo = undefined;
+      this.directoryMemo = undefined;
       this.indexed.clear();
     }
   }
@@ -451,6 +474,30 @@ export class DetectorEngine {
   /** @internal used by DocumentAnalysis */
   analyseParsed(parsed: ParsedFile, file: string, token?: CancellationToken): FileResult {
     return this.resultOf(parsed, file, token);
+  }
+
+  /** @internal An editor document's analysis, with what a later re-analysis of one statement needs (JavaScript/TypeScript). */
+  analyseDocument(parsed: ParsedFile, file: string, token?: CancellationToken): { result: FileResult; snapshot?: JsSnapshot } {
+    const { findings, snapshot } = this.run(parsed, file, true, parsed.language !== 'python');
+    if (token?.isCancellationRequested) throw new CancelledError();
+    return { result: this.finish(parsed, file, findings), snapshot: this.workerFiles.has(file) ? undefined : snapshot };
+  }
+
+  /**
+   * @internal The findings of a few consecutive top-level statements of an editor document,
+   * against the snapshot of its last full analysis, and their journal (analyzeJs.ts). Undefined:
+   * analyse the file again.
+   */
+  reanalyseStatements(parsed: ParsedFile, file: string, statements: Node[], snapshot: JsSnapshot, journalOnly = false, inside?: JsScope['inside']): { findings: Finding[]; journal: string } | undefined {
+    const resolve = (from: string, spec: string): ModuleFacts | undefined => {
+      const target = this.resolveModule(from, spec);
+      return target ? this.factsOf(target) : undefined;
+    };
+    const query = this.pool.cachedQuery(parsed.language, jsNodesQuery);
+    const scoped = reanalyseJsStatement(parsed.tree, file, query, resolve, this.options, { startup: this.registered.get(file), handlers: this.registeredHandlers.get(file) }, { statements, snapshot, inside }, journalOnly);
+    if (!scoped) return undefined;
+    const placed = scoped.findings.filter((f) => !insideError(f.node)).map((f) => this.place(f, file)).filter((f): f is Finding => f !== undefined);
+    return { findings: placed.length > 0 ? applySuppressions(placed, parsed.text, parsed.language) : placed, journal: scoped.journal };
   }
 
   /** @internal */
@@ -615,14 +662,92 @@ function advance(start: Point, text: string): Point {
   return newlines === 0 ? { row: start.row, column: start.column + text.length } : { row: start.row + newlines, column: text.length - text.lastIndexOf('\n') - 1 };
 }
 
-function pointAt(text: string, offset: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    row++;
-    lineStart = i + 1;
+/**
+ * Where each line of a document starts, kept across edits: an edit within a line shifts the
+ * starts after it, one that adds or removes a line lists them again (a document of thousands of
+ * lines would otherwise be scanned up to the edit on every keystroke).
+ */
+class LineStarts {
+  private starts: number[] | undefined;
+
+  constructor(private text: string) {}
+
+  pointAt(offset: number): Point {
+    const starts = this.starts ??= listLineStarts(this.text);
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid; else hi = mid - 1;
+    }
+    return { row: lo, column: offset - starts[lo]! };
   }
-  return { row, column: offset - lineStart };
+
+  /** Applies an edit of `text` (the text before it) at `offset`. */
+  edit(offset: number, removed: string, inserted: string, after: string): void {
+    this.text = after;
+    const starts = this.starts;
+    if (!starts || removed.includes('\n') || inserted.includes('\n')) { this.starts = undefined; return; }
+    const delta = inserted.length - removed.length;
+    for (let i = starts.length - 1; i > 0 && starts[i]! > offset; i--) starts[i]! += delta;
+  }
+}
+
+function listLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/**
+ * The innermost function around [a, b) that is not run inline, with the functions and class
+ * bodies around it up to the top-level statement `top` (see DocumentAnalysis.editedFunction); undefined when there is
+ * none or it lies in a loop.
+ */
+function functionAround(tree: Tree, a: number, b: number, top: Node): { node: Node; around: Node[] } | undefined {
+  let node: Node | undefined;
+  const around: Node[] = [];
+  for (let n: Node | null = tree.rootNode.descendantForIndex(a, Math.max(a, b - 1)); n; n = n.parent) {
+    if (isFunction(n)) {
+      const role = functionRole(n);
+      if (node) {
+        if (role.loop) return undefined;
+        around.push(n);
+      } else if (!role.inline) node = n;
+    } else if (node && n.type === 'class_body') around.push(n);
+    else if (node && (n.type === 'for_statement' || n.type === 'for_in_statement')) return undefined;
+    if (n.id === top.id) break;
+  }
+  return node ? { node, around } : undefined;
+}
+
+/** The function of `type` spanning exactly [start, end) in a tree, with the functions and class bodies around it. */
+function functionAt(tree: Tree, start: number, end: number, type: string): { node: Node; around: Node[] } | undefined {
+  let node: Node | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
+  while (node && !(node.startIndex === start && node.endIndex === end && node.type === type)) {
+    if (node.startIndex < start || node.endIndex > end) return undefined;
+    node = node.parent;
+  }
+  if (!node) return undefined;
+  const around: Node[] = [];
+  for (let n = node.parent; n; n = n.parent) if (isFunction(n) || n.type === 'class_body') around.push(n);
+  return { node, around };
+}
+
+/** Journals are kept by where their statements start and their text (see DocumentAnalysis.withinStatement). */
+function journalKey(row: number, text: string): string {
+  return `${row}\0${text}`;
+}
+
+/** Top-level statements an edit reached (see DocumentAnalysis.editedRegion). */
+interface EditedRegion {
+  /** In the new tree. */
+  statements: Node[];
+  /** In the edited old tree (new offsets). */
+  gone: Node[];
+  /** The text they span, new offsets. */
+  start: number;
+  end: number;
 }
 
 /**
@@ -636,12 +761,24 @@ export class DocumentAnalysis {
   private last: { result: FileResult; state: string } | undefined;
   /** Which top-level statements matter to the findings, from the last full analysis (statements.ts). */
   private relevance: Relevance | undefined;
+  /** The file as a whole at the last full analysis, to re-analyse one statement (JavaScript/TypeScript). */
+  private snapshot: JsSnapshot | undefined;
+  /** Statements (first row and text) → their journal against the snapshot (typing a character and deleting it again). */
+  private readonly journals = new Map<string, string>();
   /** Edits answered without a full analysis (tests and benchmarks). */
   reused = 0;
+  /** Of those, edits answered by re-analysing the edited statement alone. */
+  statementsReanalysed = 0;
+  /** Of those, edits answered by re-analysing the function around the edit alone. */
+  functionsReanalysed = 0;
   /** Where the last edit of `update` starts (row, column). */
   private lastStart = { row: 0, column: 0 };
 
-  constructor(private readonly engine: DetectorEngine, readonly file: string, private text: string) {}
+  private lines: LineStarts;
+
+  constructor(private readonly engine: DetectorEngine, readonly file: string, private text: string) {
+    this.lines = new LineStarts(text);
+  }
 
   /** A relative import matters when it resolves to a workspace module whose facts do. */
   private readonly workspaceImport = (specifier: string): boolean => {
@@ -660,11 +797,15 @@ export class DocumentAnalysis {
       this.tree = parsed.tree;
     }
     const language = languageOf(this.file)!;
-    const result = this.engine.analyseParsed({ text: this.text, language, tree: this.tree }, this.file, token);
+    const { result, snapshot } = this.engine.analyseDocument({ text: this.text, language, tree: this.tree }, this.file, token);
     this.last = { result, state: this.engine.stateOf(this.file) };
+    this.snapshot = this.engine.hasCustomRules(this.file) ? undefined : snapshot;
+    this.journals.clear();
     this.relevance = this.engine.hasCustomRules(this.file) ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.workspaceImport);
     return result;
   }
+
+
 
   /**
    * Applies edits (in order, each against the text left by the previous one), reparses reusing
@@ -674,26 +815,36 @@ export class DocumentAnalysis {
   update(changes: readonly TextChange[], token?: CancellationToken): FileResult {
     const version = ++this.version;
     const removed = changes.length === 1 ? this.text.slice(changes[0]!.rangeOffset, changes[0]!.rangeOffset + changes[0]!.rangeLength) : undefined;
+    // The tree as it was, unedited (a copy shares its nodes), for the edited statement's journal.
+    const before = this.snapshot && removed !== undefined && !removed.includes('\n') && !changes[0]!.text.includes('\n') && this.tree ? { tree: this.tree.copy(), text: this.text } : undefined;
     for (const c of changes) {
-      const startPosition = pointAt(this.text, c.rangeOffset);
-      const oldEndPosition = advance(startPosition, this.text.slice(c.rangeOffset, c.rangeOffset + c.rangeLength));
+      const startPosition = this.lines.pointAt(c.rangeOffset);
+      const gone = this.text.slice(c.rangeOffset, c.rangeOffset + c.rangeLength);
+      const oldEndPosition = advance(startPosition, gone);
       const next = this.text.slice(0, c.rangeOffset) + c.text + this.text.slice(c.rangeOffset + c.rangeLength);
+      this.lines.edit(c.rangeOffset, gone, c.text, next);
       const newEndPosition = advance(startPosition, c.text);
       this.lastStart = startPosition;
       const edit: Edit = { startIndex: c.rangeOffset, oldEndIndex: c.rangeOffset + c.rangeLength, newEndIndex: c.rangeOffset + c.text.length, startPosition, oldEndPosition, newEndPosition };
       this.tree?.edit(edit);
       this.text = next;
     }
-    if (token?.isCancellationRequested) throw new CancelledError();
+    let shifted: FileResult | undefined;
     const old = this.tree;
-    const parsed = this.engine.parseDocument(this.file, this.text, old, token);
-    if (version !== this.version) throw new CancelledError();
-    const shifted = old && parsed && removed !== undefined
-      ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) ?? this.outsideRelevant(changes[0]!, removed, old, parsed.tree)
-      : undefined;
-    old?.delete();
+    try {
+      if (token?.isCancellationRequested) throw new CancelledError();
+      const parsed = this.engine.parseDocument(this.file, this.text, old, token);
+      if (version !== this.version) throw new CancelledError();
+      shifted = old && parsed && removed !== undefined
+        ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) ?? this.outsideRelevant(changes[0]!, removed, old, parsed.tree) ?? this.withinStatement(changes[0]!, removed, old, parsed.tree, before)
+        : undefined;
+      old?.delete();
+      this.tree = parsed?.tree;
+    } finally {
+      before?.tree.delete();
+    }
     this.changed = undefined;
-    this.tree = parsed?.tree;
+    this.region = undefined;
     if (shifted) {
       this.reused++;
       this.last = { result: shifted, state: this.last!.state };
@@ -712,44 +863,193 @@ export class DocumentAnalysis {
     const relevance = this.relevance;
     if (!last || last.result.skipped || !relevance) return undefined;
     if (this.engine.stateOf(this.file) !== last.state) return undefined;
-    const language = languageOf(this.file)!;
+    const region = this.editedRegion(change, old, tree);
+    if (!region) return undefined;
     const a = change.rangeOffset;
+    const b = a + change.text.length;
+    // An old statement's text: the new text with the edit undone where it held the edit. One that
+    // touches a deletion (ends where it starts, or starts where it ends) may have held some of it.
+    const oldTextOf = (n: Node): string | undefined => {
+      if (n.endIndex < a || n.startIndex > b) return this.text.slice(n.startIndex, n.endIndex);
+      if (removed.length > 0 && (n.endIndex === a || n.startIndex === b)) return undefined;
+      return this.text.slice(n.startIndex, a) + removed + this.text.slice(b, n.endIndex);
+    };
+    for (const n of region.gone) {
+      const text = oldTextOf(n);
+      const info = text === undefined ? undefined : relevance.byText.get(text);
+      if (!info || !irrelevant(info, relevance)) return undefined;
+    }
+    const language = languageOf(this.file)!;
+    const infos: Array<[string, StatementInfo]> = [];
+    for (const n of region.statements) {
+      const text = this.text.slice(n.startIndex, n.endIndex);
+      // Typing a character and deleting it again gives back a statement seen before.
+      const info = relevance.byText.get(text) ?? statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
+      if (!irrelevant(info, relevance)) return undefined;
+      infos.push([text, info]);
+    }
+    // Remember the new statements for the next edit (bounded: a full analysis starts afresh).
+    if (relevance.byText.size > 50_000) return undefined;
+    for (const [text, info] of infos) relevance.byText.set(text, info);
+    const findings = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text);
+    return { ...last.result, findings, notes: this.notesFor(tree) };
+  }
+
+
+  private notesFor(tree: Tree): string[] {
+    return tree.rootNode.hasError ? ['the file has syntax errors; findings are reported only where the tree is sound'] : [];
+  }
+
+  /**
+   * An edit inside one top-level statement that matters (JavaScript/TypeScript, no newline): the
+   * statement alone is analysed again against the snapshot of the last full analysis, and the
+   * other findings are moved with the text — when the statement tells the rest of the file the
+   * same before and after the edit (equal journals, analyzeJs.ts: the names it binds, clients,
+   * functions and what they block or query, exports, registrations, calls of local functions).
+   * Undefined: analyse again.
+   */
+  private withinStatement(change: TextChange, removed: string, old: Tree, tree: Tree, before: { tree: Tree; text: string } | undefined): FileResult | undefined {
+    const last = this.last;
+    const snapshot = this.snapshot;
+    if (!before || !last || last.result.skipped || !snapshot) return undefined;
+    if (this.engine.stateOf(this.file) !== last.state) return undefined;
+    const statementRegion = this.editedRegion(change, old, tree);
+    if (!statementRegion) return undefined;
+    // Inside one statement, the function around the edit alone when it can be (editedFunction).
+    const fn = statementRegion.statements.length === 1 && statementRegion.gone.length === 1 ? this.editedFunction(change, statementRegion.statements[0]!, statementRegion.gone[0]!, old, tree, snapshot) : undefined;
+    const region = fn ? { ...statementRegion, statements: [fn.node], start: fn.node.startIndex, end: fn.node.endIndex } : statementRegion;
+    const inside = fn ? { row: statementRegion.statements[0]!.startPosition.row, around: fn.around } : undefined;
+    const delta = change.text.length - removed.length;
+    const newText = this.text.slice(region.start, region.end);
+    const oldText = before.text.slice(region.start, region.end - delta);
+    // Suppression comments and worker starts reach other lines and files.
+    if (/perflens|Worker/.test(newText) || /perflens|Worker/.test(oldText)) return undefined;
+    const language = languageOf(this.file)!;
+    const row = this.lines.pointAt(region.start).row;
+    if (fn) this.functionsReanalysed++;
+    let oldJournal = this.journals.get(journalKey(row, oldText));
+    if (oldJournal === undefined) {
+      // The same statements (or function) in the old tree, unedited: in old offsets.
+      const statements: Node[] = [];
+      let oldInside: JsScope['inside'];
+      if (fn) {
+        const found = functionAt(before.tree, region.start, region.end - delta, fn.node.type);
+        if (!found) return undefined;
+        statements.push(found.node);
+        oldInside = { row: inside!.row, around: found.around };
+      } else {
+        for (let n = before.tree.rootNode.firstChildForIndex(region.start); n && n.startIndex < region.end - delta; n = n.nextSibling) {
+          if (n.startIndex < region.start || n.endIndex > region.end - delta) return undefined;
+          statements.push(n);
+          if (n.endIndex === region.end - delta) break;
+        }
+      }
+      oldJournal = this.engine.reanalyseStatements({ text: before.text, language, tree: before.tree }, this.file, statements, snapshot, true, oldInside)?.journal;
+      if (oldJournal === undefined) return undefined;
+    }
+    const scoped = this.engine.reanalyseStatements({ text: this.text, language, tree }, this.file, region.statements, snapshot, false, inside);
+    if (!scoped) return undefined;
+    if (this.journals.size > 10_000) this.journals.clear();
+    this.journals.set(journalKey(row, oldText), oldJournal);
+    this.journals.set(journalKey(row, newText), scoped.journal);
+    if (scoped.journal !== oldJournal) return undefined;
+    // Names the statements now declare must be known to the relevance of the other statements.
+    const relevance = this.relevance;
+    if (relevance) {
+      for (const n of statementRegion.statements) {
+        const text = this.text.slice(n.startIndex, n.endIndex);
+        const info = statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
+        if (info.declared.some((d) => !relevance.declared.has(d))) { this.relevance = undefined; break; }
+        relevance.byText.set(text, info);
+      }
+    }
+    const from = this.lines.pointAt(region.start);
+    const to = this.lines.pointAt(region.end);
+    const within = (f: Finding): boolean => comparePoints(f.line - 1, f.column - 1, from) >= 0 && comparePoints(f.line - 1, f.column - 1, to) < 0;
+    const kept = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text).filter((f) => !within(f));
+    this.statementsReanalysed++;
+    return { ...last.result, findings: dedupe([...kept, ...scoped.findings]), notes: this.notesFor(tree) };
+  }
+
+  /**
+   * Inside one edited statement, the function to re-analyse alone (JsScope.inside): the innermost
+   * one around the edit that the code around it does not run inline (so no other function's
+   * summary holds its calls) and that lies in no loop (a loop's other calls read names its body
+   * declares), keeping its bounds, with the tree unchanged outside it. Not in a statement that
+   * exports an anonymous function (its export is named by node). Undefined: the whole statement.
+   */
+  private editedFunction(change: TextChange, statement: Node, gone: Node, old: Tree, tree: Tree, snapshot: JsSnapshot): { node: Node; around: Node[] } | undefined {
+    const a = change.rangeOffset;
+    const b = a + change.text.length;
+    const row = statement.startPosition.row;
+    for (const [name, local] of snapshot.exported) if (local.startsWith('@') && snapshot.exportWriters.get(name) === row) return undefined;
+    const now = functionAround(tree, a, b, statement);
+    const was = functionAround(old, a, b, gone);
+    if (!now || !was || now.node.startIndex !== was.node.startIndex || now.node.endIndex !== was.node.endIndex || now.node.type !== was.node.type) return undefined;
+    if (tree.rootNode.hasError || old.rootNode.hasError) {
+      for (const r of this.changedRanges(old, tree)) if (r.startIndex < now.node.startIndex || r.endIndex > now.node.endIndex) return undefined;
+    }
+    return now;
+  }
+
+  /**
+   * The top-level statements of the new tree that an edit reaches, the old ones they replace (in
+   * the edited old tree: new offsets), and the text they span: one statement that keeps its
+   * bounds, or else the few between the statements that keep theirs before and after the edit
+   * (typing into a name can split a statement in two, or join two). The text around them is
+   * parsed as before (it starts from the same parser state); error recovery can reach anywhere,
+   * so with an error in either tree tree-sitter is asked what changed. Undefined when more than a
+   * few statements, when the tree changed outside them, or when a line grew past the minified
+   * threshold (that would make the file skipped). Computed once per update.
+   */
+  private editedRegion(change: TextChange, old: Tree, tree: Tree): EditedRegion | undefined {
+    if (this.region?.old === old && this.region.tree === tree) return this.region.value;
+    const value = this.computeRegion(change, old, tree);
+    this.region = { old, tree, value };
+    return value;
+  }
+
+  private region: { old: Tree; tree: Tree; value: EditedRegion | undefined } | undefined;
+
+  private computeRegion(change: TextChange, old: Tree, tree: Tree): EditedRegion | undefined {
+    const a = change.rangeOffset;
+    const b = a + change.text.length;
+    const lineStart = this.text.lastIndexOf('\n', a) + 1;
+    const lineEnd = this.text.indexOf('\n', b);
+    if ((lineEnd === -1 ? this.text.length : lineEnd) - lineStart > 4000) return undefined;
+    const inside = (start: number, end: number): boolean => {
+      if (!tree.rootNode.hasError && !old.rootNode.hasError) return true;
+      for (const r of this.changedRanges(old, tree)) if (r.startIndex < start || r.endIndex > end) return false;
+      return true;
+    };
+    // One lookup per tree for the common case: one statement holds the edit and keeps its bounds.
     const statementAt = (t: Tree): Node | undefined => {
-      let n: Node | null = t.rootNode.descendantForIndex(a, Math.max(a, a + change.text.length - 1));
-      const rootId = t.rootNode.id;
-      while (n && n.parent && n.parent.id !== rootId) n = n.parent;
-      return n && n.id !== rootId ? n : undefined;
+      const top = t.rootNode.firstChildForIndex(a);
+      return top && top.startIndex <= a && top.endIndex >= b ? top : undefined;
     };
     const now = statementAt(tree);
-    const before = statementAt(old);
-    // The old tree was edited: its positions are in the new text's coordinates.
-    if (!now || !before || now.startIndex !== before.startIndex || now.endIndex !== before.endIndex) return undefined;
-    if (now.startIndex > a || now.endIndex < a + change.text.length) return undefined;
-    // The statement keeps its bounds and the module its number of statements: the text before and
-    // after it is parsed as before (it starts from the same parser state). Error recovery can
-    // reach anywhere: with an error in the tree, ask tree-sitter what changed.
-    if (tree.rootNode.childCount !== old.rootNode.childCount) return undefined;
-    if (tree.rootNode.hasError || old.rootNode.hasError) {
-      for (const r of this.changedRanges(old, tree)) if (r.startIndex < now.startIndex || r.endIndex > now.endIndex) return undefined;
+    const was = statementAt(old);
+    if (now && was && now.startIndex === was.startIndex && now.endIndex === was.endIndex && tree.rootNode.childCount === old.rootNode.childCount) {
+      return inside(now.startIndex, now.endIndex) ? { statements: [now], gone: [was], start: now.startIndex, end: now.endIndex } : undefined;
     }
-    const newText = this.text.slice(now.startIndex, now.endIndex);
-    const oldText = this.text.slice(now.startIndex, a) + removed + this.text.slice(a + change.text.length, now.endIndex);
-    const oldInfo = relevance.byText.get(oldText);
-    if (!oldInfo || !irrelevant(oldInfo, relevance)) return undefined;
-    // Typing a character and deleting it again gives back a statement seen before.
-    const newInfo = relevance.byText.get(newText) ?? statementInfo(now, newText, language, this.engine.detectorOptions, this.workspaceImport);
-    if (!irrelevant(newInfo, relevance)) return undefined;
-    // A line longer than the minified threshold would make the file skipped.
-    const lineStart = this.text.lastIndexOf('\n', a) + 1;
-    const lineEnd = this.text.indexOf('\n', a + change.text.length);
-    if ((lineEnd === -1 ? this.text.length : lineEnd) - lineStart > 4000) return undefined;
-    // Remember the new statement for the next edit (bounded: a full analysis starts afresh).
-    if (relevance.byText.size > 50_000) return undefined;
-    relevance.byText.set(newText, newInfo);
-    const findings = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text);
-    const notes = tree.rootNode.hasError ? ['the file has syntax errors; findings are reported only where the tree is sound'] : [];
-    return { ...last.result, findings, notes };
+    const fresh = tree.rootNode.children.filter((n): n is Node => n !== null);
+    const gone = old.rootNode.children.filter((n): n is Node => n !== null);
+    const same = (x: Node, y: Node): boolean => x.startIndex === y.startIndex && x.endIndex === y.endIndex;
+    let p = 0;
+    while (p < fresh.length && p < gone.length && same(fresh[p]!, gone[p]!) && fresh[p]!.endIndex <= a) p++;
+    let q = 0;
+    while (q < fresh.length - p && q < gone.length - p && same(fresh[fresh.length - 1 - q]!, gone[gone.length - 1 - q]!) && fresh[fresh.length - 1 - q]!.startIndex >= b) q++;
+    const statements = fresh.slice(p, fresh.length - q);
+    const replaced = gone.slice(p, gone.length - q);
+    if (statements.length > 16 || replaced.length > 16) return undefined;
+    const ends = [...statements, ...replaced];
+    const start = Math.min(a, ...ends.map((n) => n.startIndex));
+    const end = Math.max(b, ...ends.map((n) => n.endIndex));
+    if (end - start > 100_000 || !inside(start, end)) return undefined;
+    return { statements, gone: replaced, start, end };
   }
+
+
 
   /**
    * The previous findings, moved along the line, when an edit cannot change them: spaces or tabs
@@ -802,6 +1102,7 @@ export class DocumentAnalysis {
     this.tree?.delete();
     this.tree = undefined;
     this.text = text;
+    this.lines = new LineStarts(text);
     return this.analyse(token);
   }
 
@@ -824,18 +1125,21 @@ const OPAQUE = /string|template|comment|regex|jsx_text|heredoc/;
 
 /** True when [start, end) (or the point `start` when empty) lies in a gap between tokens, outside strings and comments. */
 function betweenTokens(tree: Tree, start: number, end: number): boolean {
+  // The range [start, end), or the point `start` when empty: a node holds it whole, or overlaps it.
+  const holds = (n: Node): boolean => (end > start ? n.startIndex <= start && n.endIndex >= end : n.startIndex <= start && n.endIndex > start);
   const overlaps = (n: Node): boolean => (end > start ? n.startIndex < end && n.endIndex > start : n.startIndex < start && n.endIndex > start);
-  let container: Node | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
-  while (container && container.childCount === 0) {
-    if (overlaps(container)) return false;
-    container = container.parent;
+  // Down from the root (a node's `parent` is searched from the root each time): to the innermost
+  // node holding the range, none of whose children overlaps it, through no string, comment,
+  // error or missing node.
+  for (let node = tree.rootNode; ;) {
+    if (OPAQUE.test(node.type) || node.type === 'ERROR' || node.isMissing) return false;
+    // The first child that ends after `start`: the only one that can hold the range, and the
+    // first of those that overlap it (children are in order and do not overlap).
+    const child = node.firstChildForIndex(start);
+    if (!child) return true;
+    if (!holds(child)) return !overlaps(child);
+    // A token holding the range: inside it, unless a deletion point touches its start.
+    if (child.childCount === 0) return end === start && child.startIndex === start;
+    node = child;
   }
-  if (!container) return false;
-  for (let n: Node | null = container; n; n = n.parent) if (OPAQUE.test(n.type) || n.type === 'ERROR' || n.isMissing) return false;
-  const count = container.childCount;
-  for (let i = 0; i < count; i++) {
-    const child = container.child(i);
-    if (child && overlaps(child)) return false;
-  }
-  return true;
 }

@@ -111,14 +111,23 @@ export function workspaceSpecifiers(language: LanguageId, text: string): string[
   return [...out];
 }
 
+/** Python summary keys that hold only for an argument of a client kind (analyzePython.ts): `f(#0:dbapi)`, `f(conn:redis)`. */
+const CLIENT_CONDITIONAL = /\((?!http:)[^()]*:[\w-]+\)$/;
+const plainKeys = (summaries: ReadonlyMap<string, unknown>): boolean => [...summaries.keys()].some((k) => !CLIENT_CONDITIONAL.test(k));
+
 /**
  * Facts that can change another file's findings (`forFacts`: or another module's facts, which
  * in Python include helpers that block).
  */
 export function factsMatter(facts: ModuleFacts | undefined, language: LanguageId, forFacts = false): boolean {
   if (!facts) return true;
+  if (forFacts && language === 'python') return facts.clients.size > 0 || plainKeys(facts.blocking) || plainKeys(facts.querying) || facts.relations.size > 0 || facts.libs.size > 0;
   if (forFacts) return facts.clients.size > 0 || facts.blocking.size > 0 || facts.querying.size > 0 || facts.relations.size > 0 || facts.libs.size > 0;
   // Python blocks only inside `async def`, which is a seed of its own: helpers matter for queries.
-  if (language === 'python') return facts.querying.size > 0 || facts.clients.size > 0 || facts.relations.size > 0;
+  // A helper that queries only when handed a client (`f(#0:dbapi)`) matters only to a file that
+  // has such a client, and that file has a seed or a module with clients of its own.
+  // (For facts too: a module wrapping such a helper without naming a client API itself is not
+  // followed — a chain of three modules, where the middle one names no API, loses that summary.)
+  if (language === 'python') return plainKeys(facts.querying) || facts.clients.size > 0 || facts.relations.size > 0;
   return facts.clients.size > 0 || facts.blocking.size > 0 || facts.querying.size > 0 || facts.libs.size > 0;
 }

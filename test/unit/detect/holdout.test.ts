@@ -10,7 +10,7 @@ import { expectedMarkers, findingKeys, fixturesRoot, sourceFilesUnder } from './
 const dir = path.join(fixturesRoot, 'holdout');
 
 describe('holdout corpus', () => {
-  it('keeps precision ≥ 0.95 and recall at its measured floor for each rule', async () => {
+  it('keeps precision ≥ 0.95 and recall ≥ 0.90 (at its measured floor) for each rule', async () => {
     const files = sourceFilesUnder(dir);
     const engine = new DetectorEngine();
     try {
@@ -33,9 +33,9 @@ describe('holdout corpus', () => {
       expect(n1.labels).toBeGreaterThan(100);
       expect(blocking.precision).toBeGreaterThanOrEqual(0.95);
       expect(n1.precision).toBeGreaterThanOrEqual(0.95);
-      // Measured 0.897 and 0.875 (2026-11-24).
-      expect(blocking.recall).toBeGreaterThanOrEqual(0.89);
-      expect(n1.recall).toBeGreaterThanOrEqual(0.87);
+      // Measured 1.000 and 0.952 (2026-11-24, session 3; the issue asks for 0.90).
+      expect(blocking.recall).toBeGreaterThanOrEqual(0.99);
+      expect(n1.recall).toBeGreaterThanOrEqual(0.94);
     } finally {
       engine.dispose();
     }

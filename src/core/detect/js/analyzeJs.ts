@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
 import { contains, field, identifiersIn, firstKid, kids, perNode, RangeIndex, stringValue, walk } from '../syntax';
+import { factsMatter, jsMayUseApis } from '../relevance';
 import { matchesApi, type DetectorOptions, type FindingFix, type RuleId } from '../types';
 
 import {
@@ -26,6 +27,12 @@ interface Binding {
   name: string;
 }
 
+/** Modules the analyser names itself (clients, servers, workers), besides the API lists of apis.ts. */
+const KNOWN_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis', 'axios', 'dataloader', 'mongoose', 'sequelize', 'sequelize-typescript', 'typeorm', 'crypto', 'worker_threads', 'http', 'https', 'http2', 'net', 'tls']);
+/** Names the rules look up by themselves: a binding of one of them always matters. */
+const GLOBAL_NAMES = new Set(['fetch', 'Atomics', 'require']);
+/** Besides route methods, the callee names `servingOfCall` can make something of. */
+const REGISTERING_CALLS = new Set(['on', 'once', 'addListener', 'prependListener', 'register', 'addHook', 'setInterval', 'createServer', 'createSecureServer']);
 const FUNCTION_TYPES = new Set(['function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function']);
 const MAX_DEPTH = 3;
 
@@ -43,7 +50,100 @@ interface FunctionInfo {
 export interface JsAnalysis {
   findings: RawFinding[];
   facts: ModuleFacts;
+  /** When recorded: what the file as a whole is, to re-analyse one statement later. */
+  snapshot?: JsSnapshot;
+  /** With a scope: everything its statements tell the rest of the file (compare two of them). */
+  journal?: string;
 }
+
+/** A local function known by its summary: a re-analysis of one statement sees the others so. */
+interface FunctionSummary {
+  blocks: Evidence | null;
+  queries: Evidence | null;
+}
+
+/** What registering a function by name does to it (`app.get('/x', handler)`, `app.register(plugin)`). */
+interface Registration {
+  serving?: string;
+  startup: boolean;
+}
+
+/**
+ * The file-wide state of a full analysis, in plain data: re-analysing one top-level statement
+ * reads it instead of the other statements (DocumentAnalysis, after an edit inside a function).
+ */
+export interface JsSnapshot {
+  bindings: Map<string, Binding>;
+  workspaceImports: Map<string, { facts: ModuleFacts; name: string }>;
+  clients: Map<string, ClientKind>;
+  functions: Map<string, FunctionSummary>;
+  /** Methods by the row their class body starts on and name (`this.helper()`). */
+  methods: Map<string, FunctionSummary>;
+  /**
+   * The row of the top-level statement whose definition of a function or export name wins (the
+   * last one): a re-analysed statement writes over the snapshot only the names it owns. Rows
+   * stay valid because a re-analysed edit adds or removes no line.
+   */
+  functionWriters: Map<string, number>;
+  exportWriters: Map<string, number>;
+  /** Names of every function of the file (declarations, methods, properties). */
+  functionNames: Set<string>;
+  exported: Map<string, string>;
+  topLevelCallers: Map<string, { top: number; inner: number }>;
+  registrations: Map<string, Registration>;
+  /** Value references of the async functions that may be startup code (see `classify`). */
+  references: Map<string, number>;
+  constNumbers: Set<string>;
+  worker: boolean;
+}
+
+/**
+ * Re-analysis against the snapshot of the last full analysis: of a few consecutive top-level
+ * statements, or of one function inside a top-level statement (`inside`).
+ */
+export interface JsScope {
+  statements: Node[];
+  snapshot: JsSnapshot;
+  /**
+   * `statements` is one function, not run inline by the code around it (so no other function's
+   * summary holds its calls), in no loop, in the top-level statement that starts on `row`; its
+   * enclosing functions and class bodies (`around`) give it its context.
+   */
+  inside?: { row: number; around: Node[] };
+}
+
+/**
+ * A map that, in a scoped re-analysis, starts as the snapshot's and writes to a journal: instead
+ * of itself (the snapshot already holds what the whole file wrote), or also to itself when
+ * `overlay` says the statement owns the key (its functions are read as nodes, not summaries).
+ */
+class Journaled<K, V> extends Map<K, V> {
+  private journal: string[] | undefined;
+  private label = '';
+  private overlay: boolean | ((key: K) => boolean) = false;
+  private show: (key: K, value: V) => string | undefined = String;
+
+  /** `show` gives the journal line of a write, or undefined for a write no rule can see. */
+  static over<K, V>(base: ReadonlyMap<K, V>, journal: string[], label: string, overlay: boolean | ((key: K) => boolean), show: (key: K, value: V) => string | undefined): Journaled<K, V> {
+    const m = new Journaled<K, V>();
+    for (const [k, v] of base) Map.prototype.set.call(m, k, v);
+    m.journal = journal;
+    m.label = label;
+    m.overlay = overlay;
+    m.show = show;
+    return m;
+  }
+
+  override set(key: K, value: V): this {
+    if (!this.journal) return super.set(key, value);
+    const line = this.show(key, value);
+    if (line !== undefined) this.journal.push(`${this.label} ${line}`);
+    const write = typeof this.overlay === 'function' ? this.overlay(key) : this.overlay;
+    return write ? super.set(key, value) : this;
+  }
+}
+
+const isSummary = (v: Node | FunctionSummary | undefined): v is FunctionSummary => !!v && (v as FunctionSummary).blocks !== undefined;
 
 function normalizeModule(spec: string): string {
   return spec.startsWith('node:') ? spec.slice(5) : spec;
@@ -86,12 +186,35 @@ function rootKey(root: Node, pathParts: string[]): { key: string; rest: string[]
   return undefined;
 }
 
-function isFunction(node: Node | null | undefined): boolean {
+/**
+ * How the code around a function runs it: inline (an array callback, a Promise executor: its
+ * calls are the enclosing function's), once per item (a loop callback), or neither.
+ */
+export function functionRole(f: Node): { inline: boolean; loop: boolean } {
+  const args = f.parent;
+  const call = args?.type === 'arguments' ? args.parent : null;
+  if (!call || (call.type !== 'call_expression' && call.type !== 'new_expression')) return { inline: false, loop: false };
+  if (call.type === 'new_expression') return { inline: field(call, 'constructor')?.text === 'Promise', loop: false };
+  const method = calleeName(call);
+  const member = calleeNode(call)?.type === 'member_expression';
+  return { inline: !!method && member && INLINE_CALLBACK_METHODS.has(method), loop: !!method && member && LOOP_CALLBACK_METHODS.has(method) };
+}
+
+export function isFunction(node: Node | null | undefined): boolean {
   return !!node && FUNCTION_TYPES.has(node.type);
 }
 
-function calleeName(call: Node): string | undefined {
+/**
+ * The callee of a call. TypeScript parses `await xs.reduce<T>(…)` with the `await` inside the
+ * callee (a quirk of type arguments): the callee is what is awaited.
+ */
+function calleeNode(call: Node): Node | null {
   const fn = field(call, 'function');
+  return fn?.type === 'await_expression' && field(call, 'type_arguments') ? firstKid(fn) ?? null : fn;
+}
+
+function calleeName(call: Node): string | undefined {
+  const fn = calleeNode(call);
   if (!fn) return undefined;
   if (fn.type === 'identifier') return fn.text;
   if (fn.type === 'member_expression') return field(fn, 'property')?.text;
@@ -106,38 +229,98 @@ export interface ExternalRegistrations {
   handlers?: ReadonlySet<string>;
 }
 
-export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: ImportResolver, options: DetectorOptions, wantFindings = true, external: ExternalRegistrations = {}): JsAnalysis {
+export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: ImportResolver, options: DetectorOptions, wantFindings = true, external: ExternalRegistrations = {}, record = false): JsAnalysis {
+  return analyse(tree, file, nodesQuery, resolve, options, wantFindings, external, record ? 'record' : undefined)!;
+}
+
+/**
+ * The findings of one top-level statement, computed against the snapshot of the last full
+ * analysis, and its journal: what it tells the rest of the file. Equal journals for the statement
+ * before and after an edit mean that the rest of the file, and the snapshot, are as they were.
+ * Undefined when the snapshot cannot answer (a function name or a startup candidate it never saw).
+ */
+export function reanalyseJsStatement(tree: Tree, file: string, nodesQuery: Query, resolve: ImportResolver, options: DetectorOptions, external: ExternalRegistrations, scope: JsScope, journalOnly = false): { findings: RawFinding[]; journal: string } | undefined {
+  const result = analyse(tree, file, nodesQuery, resolve, options, !journalOnly, external, scope);
+  return result?.journal === undefined ? undefined : { findings: result.findings, journal: result.journal };
+}
+
+function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportResolver, options: DetectorOptions, wantFindings: boolean, external: ExternalRegistrations, mode: 'record' | JsScope | undefined): JsAnalysis | undefined {
   const registeredElsewhere = external.startup ?? new Set<string>();
   const handlersElsewhere = external.handlers ?? new Set<string>();
   const root = tree.rootNode;
   const facts = emptyFacts(file);
   for (const name of registeredElsewhere) facts.startupExports.add(name);
-  const bindings = new Map<string, Binding>();
-  const clients = new Map<string, ClientKind>();
-  const workspaceImports = new Map<string, { facts: ModuleFacts; name: string }>();
+  const scope = typeof mode === 'object' ? mode.statements : undefined;
+  const inside = typeof mode === 'object' ? mode.inside : undefined;
+  const snap = typeof mode === 'object' ? mode.snapshot : undefined;
+  const journal: string[] = [];
+  /** The scoped re-analysis met something the snapshot cannot answer. */
+  let refused = false;
+  let numbers: Set<string> | undefined;
+  // Anonymous functions are named by node id (`@123`): in a journal, by order of appearance.
+  const anonymous = new Map<string, string>();
+  const stable = (name: string): string => {
+    if (!/^@(expr)?\d+$/.test(name)) return name;
+    if (!anonymous.has(name)) anonymous.set(name, `@${anonymous.size}`);
+    return anonymous.get(name)!;
+  };
+  // A binding no rule looks at is left out of a journal: renaming `import { a } from './util'`
+  // (a module with no facts that matter) or an import of a package the rules do not know changes
+  // no finding elsewhere. The names the rules look up by themselves always count.
+  const settingsNameModules = (options.extraBlockingApis?.length ?? 0) + (options.extraQueryApis?.length ?? 0) + (options.extraHandlerRegistrations?.length ?? 0) > 0;
+  const unseenWorkspace = (local: string, target: ModuleFacts): boolean => !GLOBAL_NAMES.has(local) && !settingsNameModules && !factsMatter(target, 'javascript');
+  const unseenBinding = (local: string, module: string): boolean => {
+    if (GLOBAL_NAMES.has(local) || settingsNameModules) return false;
+    if (module.startsWith('.') || module.startsWith('/')) {
+      // A module that does not resolve binds nothing either (no workspace facts).
+      const target = resolve(file, module);
+      return target === undefined || !factsMatter(target, 'javascript');
+    }
+    return !KNOWN_MODULES.has(module) && !FRAMEWORK_MODULES.has(module) && !HTTP_MODULES.has(module) && !SYNC_MODULES.has(module) && !DB_LIBS.has(module) && !(module in LIBRARY_BLOCKERS) && !jsMayUseApis(`'${module}'`, options);
+  };
+  const bindings: Map<string, Binding> = snap ? Journaled.over(snap.bindings, journal, 'bind', false, (k, b) => (unseenBinding(k, b.module) ? undefined : `${k} ${b.module}#${b.name}`)) : new Map();
+  const clients: Map<string, ClientKind> = snap ? Journaled.over(snap.clients, journal, 'client', false, (k, v) => `${k} ${v}`) : new Map();
+  const workspaceImports: Map<string, { facts: ModuleFacts; name: string }> = snap ? Journaled.over(snap.workspaceImports, journal, 'import', false, (k, w) => (unseenWorkspace(k, w.facts) ? undefined : `${k} ${w.facts.file}#${w.name}`)) : new Map();
   const calls: Node[] = [];
   const news: Node[] = [];
   const declarators: Node[] = [];
   const functions: Node[] = [];
+  const classBodies: Node[] = [];
+  /** `this.x = …` (clients kept on the instance). */
+  const thisAssignments: Node[] = [];
   // Each node is asked about several times (helpers, contexts, loops): answers are kept per node.
   const chainAt = perNode(chainOf);
   /** The callee of a call, looked up once per call node. */
-  const calleeOf = perNode((call: Node): Node | null => field(call, 'function'));
+  const calleeOf = perNode(calleeNode);
+  const methodOf = perNode(calleeName);
   const isNextApi = /[\\/]pages[\\/]api[\\/]/.test(file) || /[\\/]app[\\/](.*[\\/])?route\.[cm]?[jt]sx?$/.test(file);
 
-  for (const cap of nodesQuery.captures(root)) {
+  for (const cap of scope ? scope.flatMap((n) => nodesQuery.captures(n)) : nodesQuery.captures(root)) {
     switch (cap.name) {
       case 'call': calls.push(cap.node); break;
       case 'new': news.push(cap.node); break;
       case 'import': collectImport(cap.node); break;
       case 'declarator': declarators.push(cap.node); break;
       case 'function': functions.push(cap.node); break;
+      case 'classBody': classBodies.push(cap.node); break;
+      case 'thisAssign': thisAssignments.push(cap.node); break;
     }
   }
 
   // Function nesting from source ranges (no tree walking).
-  const scopes = new RangeIndex(functions);
+  const scopes = new RangeIndex(inside ? [...functions, ...inside.around.filter((n) => n.type !== 'class_body')] : functions);
   const enclosingFunction = perNode((node: Node): Node | undefined => scopes.innermost(node));
+  const classes = new RangeIndex(inside ? [...classBodies, ...inside.around.filter((n) => n.type === 'class_body')] : classBodies);
+  /** The methods of a class body by name (the first of a name, as a lookup in source order finds). */
+  const methodsOf = perNode((body: Node): Map<string, Node> => {
+    const out = new Map<string, Node>();
+    for (const m of kids(body)) {
+      const name = m.type === 'method_definition' ? field(m, 'name')?.text : undefined;
+      if (name && !out.has(name)) out.set(name, m);
+    }
+    return out;
+  });
+
 
   function bindWorkspace(local: string, module: string, name: string): void {
     if (!module.startsWith('.') && !module.startsWith('/')) return;
@@ -298,7 +481,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   let extendsSequelize = false;
   for (const b of bindings.values()) if (b.module === 'sequelize' || b.module === 'sequelize-typescript') extendsSequelize = true;
   const typedTypes = [...(extendsSequelize ? ['class_declaration', 'class'] : []), ...(/\.[cm]?tsx?$/.test(file) ? ['required_parameter', 'optional_parameter', 'public_field_definition'] : [])];
-  const typedNodes = typedTypes.length > 0 ? root.descendantsOfType(typedTypes) : [];
+  const typedNodes = typedTypes.length > 0 ? (scope ?? [root]).flatMap((n) => n.descendantsOfType(typedTypes)) : [];
   for (const n of typedNodes) {
     if (!n) continue;
     if (n.type === 'class_declaration' || n.type === 'class') {
@@ -329,11 +512,10 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     }
   }
   // A few passes so `const repo = ds.getRepository(X)` after `const ds = new DataSource()` resolves.
-  const thisAssignments = root.text.includes('this.') ? root.descendantsOfType('assignment_expression').filter((a) => a?.childForFieldName('left')?.type === 'member_expression' && a.childForFieldName('left')?.text.startsWith('this.')) : [];
   for (let pass = 0; pass < 2; pass++) {
     for (const a of thisAssignments) {
-      const kind = a ? kindOfExpression(field(a, 'right')) : undefined;
-      if (a && kind) clients.set(field(a, 'left')!.text, kind);
+      const kind = kindOfExpression(field(a, 'right'));
+      if (kind) clients.set(field(a, 'left')!.text, kind);
     }
     for (const d of declarators) {
       const nameNode = field(d, 'name');
@@ -360,7 +542,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     }
   }
   for (const c of calls) {
-    if (calleeName(c) !== 'register' || calleeOf(c)?.type !== 'member_expression') continue;
+    if (methodOf(c) !== 'register' || calleeOf(c)?.type !== 'member_expression') continue;
     const arg = firstKid(field(c, 'arguments')!);
     const ws = arg?.type === 'identifier' ? workspaceImports.get(arg.text) : undefined;
     if (!ws) continue;
@@ -378,7 +560,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   // Handlers registered by reference to workspace modules: router.get('/x', controller.list).
   for (const c of calls) {
     const fn = calleeOf(c);
-    const method = calleeName(c);
+    const method = methodOf(c);
     if (fn?.type !== 'member_expression' || !method || !ROUTE_METHODS.has(method)) continue;
     const args = kids(field(c, 'arguments')!);
     const routeLike = args[0] && /^['"`]\//.test(args[0].text);
@@ -404,15 +586,45 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   // ---- worker files ----
   const workerThreads = [...bindings.entries()].filter(([, b]) => b.module === 'worker_threads');
-  facts.worker = workerThreads.some(([local, b]) => b.name === 'parentPort' || b.name === 'workerData' || (b.name === '*' && new RegExp(`\\b${local}\\.(parentPort|workerData)\\b`).test(root.text)));
+  facts.worker = snap ? snap.worker : workerThreads.some(([local, b]) => b.name === 'parentPort' || b.name === 'workerData' || (b.name === '*' && new RegExp(`\\b${local}\\.(parentPort|workerData)\\b`).test(root.text)));
+  if (snap) journal.push(`worker ${scope!.reduce((sum, n) => sum + (n.text.match(/\.(parentPort|workerData)\b/g)?.length ?? 0), 0)}`);
 
   // ---- functions ----
   const infos = new Map<number, FunctionInfo>();
-  const localFunctions = new Map<string, Node>();
-  const exported = new Map<string, string>(); // export name → local name
+  // A scoped re-analysis sees the functions of the other statements as summaries, and its own
+  // (written over them) as nodes.
+  // The last definition of a name wins: a re-analysed statement writes the names it owns.
+  const scopeRows = new Set(inside ? [inside.row] : scope?.map((n) => n.startPosition.row));
+  const owns = (writers: ReadonlyMap<string, number>) => (name: string): boolean => !writers.has(name) || scopeRows.has(writers.get(name)!);
+  const localFunctions: Map<string, Node | FunctionSummary> = snap ? Journaled.over<string, Node | FunctionSummary>(snap.functions, journal, 'function', owns(snap.functionWriters), (k) => stable(k)) : new Map();
+  const exported: Map<string, string> = snap ? Journaled.over(snap.exported, journal, 'export', owns(snap.exportWriters), (k, v) => `${k} ${stable(v)}`) : new Map(); // export name → local name
+  const functionWriters = new Map<string, number>();
+  const exportWriters = new Map<string, number>();
+  const ownFunctions: Array<[string, Node]> = [];
+  let topStarts: number[] | undefined;
+  /** The row of the top-level statement around a node (recorded for the snapshot). */
+  function statementRow(node: Node): number {
+    topStarts ??= kids(root).map((k) => k.startIndex);
+    let lo = 0;
+    let hi = topStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (topStarts[mid]! <= node.startIndex) lo = mid; else hi = mid - 1;
+    }
+    return root.child(lo)?.startPosition.row ?? 0;
+  }
+  function defineFunction(name: string, f: Node): void {
+    if (snap) ownFunctions.push([name, f]);
+    else if (mode === 'record') functionWriters.set(name, statementRow(f));
+    localFunctions.set(name, f);
+  }
+  function defineExport(name: string, local: string, top: Node): void {
+    if (mode === 'record') exportWriters.set(name, top.startPosition.row);
+    exported.set(name, local);
+  }
   for (const f of functions) {
     const name = functionName(f);
-    if (name && (f.type === 'function_declaration' || f.type === 'generator_function_declaration' || f.parent?.type === 'variable_declarator')) localFunctions.set(name, f);
+    if (name && (f.type === 'function_declaration' || f.type === 'generator_function_declaration' || f.parent?.type === 'variable_declarator')) defineFunction(name, f);
   }
   collectExports();
 
@@ -425,22 +637,24 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
 
   function collectExports(): void {
-    for (const top of kids(root)) {
+    // A function inside a statement exports nothing of its own (the statement's exports stay).
+    const tops = inside ? [] : scope ?? kids(root);
+    for (const top of tops) {
       if (top.type === 'export_statement') {
         const isDefault = top.children.some((c) => c?.type === 'default');
         const decl = field(top, 'declaration') ?? field(top, 'value');
         if (decl) {
           if (isFunction(decl) || decl.type === 'class_declaration') {
             const name = field(decl, 'name')?.text;
-            if (isDefault) exported.set('default', name ?? `@${decl.id}`);
-            if (name) exported.set(name, name);
-            if (!name && isFunction(decl)) localFunctions.set(`@${decl.id}`, decl);
+            if (isDefault) defineExport('default', name ?? `@${decl.id}`, top);
+            if (name) defineExport(name, name, top);
+            if (!name && isFunction(decl)) defineFunction(`@${decl.id}`, decl);
           } else if (decl.type === 'lexical_declaration' || decl.type === 'variable_declaration') {
             for (const d of kids(decl)) {
               const n = field(d, 'name');
-              if (n?.type === 'identifier') exported.set(n.text, n.text);
+              if (n?.type === 'identifier') defineExport(n.text, n.text, top);
             }
-          } else if (decl.type === 'identifier' && isDefault) exported.set('default', decl.text);
+          } else if (decl.type === 'identifier' && isDefault) defineExport('default', decl.text, top);
           else if (isDefault) {
             const kind = kindOfExpression(decl);
             if (kind) facts.clients.set('default', kind);
@@ -450,7 +664,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
           for (const spec of kids(clause)) {
             const name = field(spec, 'name')?.text;
             const alias = field(spec, 'alias')?.text ?? name;
-            if (name && alias) exported.set(alias, name);
+            if (name && alias) defineExport(alias, name, top);
           }
         }
       }
@@ -462,26 +676,26 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
         if (!right) continue;
         const m = /^(?:module\.)?exports\.(\w+)$/.exec(left);
         if (m) {
-          if (right.type === 'identifier') exported.set(m[1]!, right.text);
-          else if (isFunction(right)) { localFunctions.set(`@${right.id}`, right); exported.set(m[1]!, `@${right.id}`); }
-          else exported.set(m[1]!, `@expr${right.id}`);
+          if (right.type === 'identifier') defineExport(m[1]!, right.text, top);
+          else if (isFunction(right)) { defineFunction(`@${right.id}`, right); defineExport(m[1]!, `@${right.id}`, top); }
+          else defineExport(m[1]!, `@expr${right.id}`, top);
         } else if (left === 'module.exports') {
           if (right.type === 'object') {
             for (const p of kids(right)) {
-              if (p.type === 'shorthand_property_identifier') exported.set(p.text, p.text);
+              if (p.type === 'shorthand_property_identifier') defineExport(p.text, p.text, top);
               else if (p.type === 'pair') {
                 const k = field(p, 'key')?.text;
                 const v = field(p, 'value');
-                if (k && v?.type === 'identifier') exported.set(k, v.text);
+                if (k && v?.type === 'identifier') defineExport(k, v.text, top);
                 else if (k && v && kindOfExpression(v)) facts.clients.set(k, kindOfExpression(v)!);
-                else if (k && v && isFunction(v)) { localFunctions.set(`@${v.id}`, v); exported.set(k, `@${v.id}`); }
+                else if (k && v && isFunction(v)) { defineFunction(`@${v.id}`, v); defineExport(k, `@${v.id}`, top); }
               } else if (p.type === 'method_definition') {
                 const k = field(p, 'name')?.text;
-                if (k) { localFunctions.set(`@${p.id}`, p); exported.set(k, `@${p.id}`); }
+                if (k) { defineFunction(`@${p.id}`, p); defineExport(k, `@${p.id}`, top); }
               }
             }
-          } else if (right.type === 'identifier') exported.set('default', right.text);
-          else if (isFunction(right)) { localFunctions.set(`@${right.id}`, right); exported.set('default', `@${right.id}`); }
+          } else if (right.type === 'identifier') defineExport('default', right.text, top);
+          else if (isFunction(right)) { defineFunction(`@${right.id}`, right); defineExport('default', `@${right.id}`, top); }
           else if (kindOfExpression(right)) facts.clients.set('default', kindOfExpression(right)!);
         }
       }
@@ -491,7 +705,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       if (kind) facts.clients.set(exp, kind);
     }
     // module.exports = { User: mongoose.model(...) } handled through declarators; exports.x = new Pool()
-    for (const top of kids(root)) {
+    for (const top of tops) {
       if (top.type !== 'expression_statement') continue;
       const e = firstKid(top);
       if (e?.type !== 'assignment_expression') continue;
@@ -501,12 +715,16 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     }
   }
 
-  const topLevelCallers = new Map<string, { top: number; inner: number; exported: boolean }>();
+  const topLevelCallers = snap ? snap.topLevelCallers : new Map<string, { top: number; inner: number }>();
+  const calledFrom = new Set<string>();
   for (const c of calls) {
     const fn = calleeOf(c);
     if (fn?.type !== 'identifier' || !localFunctions.has(fn.text)) continue;
-    const rec = topLevelCallers.get(fn.text) ?? { top: 0, inner: 0, exported: false };
-    if (enclosingFunction(c)) rec.inner++; else rec.top++;
+    const inner = !!enclosingFunction(c);
+    // Only whether a function has top-level and inner callers matters (see classify): a set.
+    if (snap) { calledFrom.add(`call ${fn.text} ${inner ? 'inner' : 'top'}`); continue; }
+    const rec = topLevelCallers.get(fn.text) ?? { top: 0, inner: 0 };
+    if (inner) rec.inner++; else rec.top++;
     topLevelCallers.set(fn.text, rec);
   }
 
@@ -537,7 +755,53 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     return route !== undefined ? `the handler for \`${method.toUpperCase()} ${route}\`` : method === 'use' ? 'the middleware' : 'the request handler';
   }
 
+  /** Runs inline in the function around it: an array callback, a Promise executor. */
+  const inlineOf = perNode((f: Node): boolean => {
+    const call = callOfArgument(f);
+    if (!call) return false;
+    if (call.type === 'new_expression') return field(call, 'constructor')?.text === 'Promise';
+    const method = methodOf(call);
+    return !!method && INLINE_CALLBACK_METHODS.has(method) && calleeNode(call)?.type === 'member_expression';
+  });
+
+  const anyRegistration = (options.extraHandlerRegistrations?.length ?? 0) > 0;
+  /** Whether servingOfCall can make something of a call: a registering method, or an imported function (`createServer`, renamed or not). */
+  function mayRegister(c: Node): boolean {
+    if (anyRegistration) return true;
+    const method = methodOf(c);
+    if (method && (ROUTE_METHODS.has(method) || REGISTERING_CALLS.has(method))) return true;
+    const callee = calleeOf(c);
+    return callee?.type === 'identifier' && bindings.has(callee.text);
+  }
+
   let callsByArgument: Map<string, Node[]> | undefined;
+  const registrations = new Map<string, Registration | undefined>();
+  /** What the calls that pass a function by name (`app.get('/x', handler)`) make of it. */
+  function registrationOf(name: string): Registration | undefined {
+    if (snap) {
+      if (!snap.functionNames.has(name)) refused = true;
+      return snap.registrations.get(name);
+    }
+    if (registrations.has(name)) return registrations.get(name);
+    if (!callsByArgument) {
+      callsByArgument = new Map();
+      for (const c of calls) {
+        if (!mayRegister(c)) continue;
+        const args = field(c, 'arguments');
+        if (!args) continue;
+        for (const a of kids(args)) if (a.type === 'identifier') callsByArgument.set(a.text, [...(callsByArgument.get(a.text) ?? []), c]);
+      }
+    }
+    let reg: Registration | undefined;
+    for (const c of callsByArgument.get(name) ?? []) {
+      const probe: Registration = { startup: false };
+      servingOfCall(c, probe, name);
+      if (probe.serving || probe.startup) reg = { serving: probe.serving ?? reg?.serving, startup: probe.startup || !!reg?.startup };
+    }
+    registrations.set(name, reg);
+    return reg;
+  }
+
   function classify(f: Node): FunctionInfo {
     const cached = infos.get(f.id);
     if (cached) return cached;
@@ -545,10 +809,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     infos.set(f.id, info);
     const call = callOfArgument(f);
     if (call) {
-      const callee = field(call, call.type === 'new_expression' ? 'constructor' : 'function');
-      const method = call.type === 'call_expression' ? calleeName(call) : undefined;
-      if (call.type === 'new_expression' && callee?.text === 'Promise') info.inline = true;
-      else if (method && INLINE_CALLBACK_METHODS.has(method) && callee?.type === 'member_expression') info.inline = true;
+      if (inlineOf(f)) info.inline = true;
       else servingOfCall(call, info);
     } else if (f.parent?.type === 'pair') {
       const key = field(f.parent, 'key')?.text;
@@ -595,36 +856,35 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     }
     // Named functions registered by reference: app.get('/x', handler).
     if (info.name && !info.serving) {
-      if (!callsByArgument) {
-        callsByArgument = new Map();
-        for (const c of calls) {
-          const args = field(c, 'arguments');
-          if (!args) continue;
-          for (const a of kids(args)) if (a.type === 'identifier') callsByArgument.set(a.text, [...(callsByArgument.get(a.text) ?? []), c]);
-        }
-      }
-      for (const c of callsByArgument.get(info.name) ?? []) {
-        const probe: FunctionInfo = { ...info, serving: undefined, startup: false };
-        servingOfCall(c, probe, info.name);
-        if (probe.serving) info.serving = probe.serving;
-        if (probe.startup) info.startup = true;
-      }
+      const reg = registrationOf(info.name);
+      if (reg?.serving) info.serving = reg.serving;
+      if (reg?.startup) info.startup = true;
     }
     return info;
   }
 
   function referencedElsewhere(name: string): boolean {
-    let count = 0;
-    walk(root, (n) => {
-      if (n.type === 'identifier' && n.text === name) {
-        const p = n.parent;
-        if (!(p?.type === 'call_expression' && field(p, 'function')?.id === n.id) && !(p && isFunction(p) && field(p, 'name')?.id === n.id)) count++;
-      }
-    });
-    return count > 0;
+    if (!snap) return referencesIn(root, name) > 0;
+    const count = snap.references.get(name);
+    if (count === undefined) refused = true;
+    return (count ?? 0) > 0;
   }
 
-  function servingOfCall(call: Node, info: FunctionInfo, byName?: string): void {
+  /** Identifiers named `name` in `area` that use it as a value (not called, not the function's own name). */
+  function referencesIn(area: Node, name: string): number {
+    let count = 0;
+    const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+    for (const m of area.text.matchAll(re)) {
+      const at = area.startIndex + m.index;
+      const n = root.descendantForIndex(at, at + name.length);
+      if (n?.type !== 'identifier' || n.startIndex !== at || n.endIndex !== at + name.length) continue;
+      const p = n.parent;
+      if (!(p?.type === 'call_expression' && field(p, 'function')?.id === n.id) && !(p && isFunction(p) && field(p, 'name')?.id === n.id)) count++;
+    }
+    return count;
+  }
+
+  function servingOfCall(call: Node, info: Registration, byName?: string): void {
     const callee = field(call, call.type === 'new_expression' ? 'constructor' : 'function');
     if (!callee) return;
     const args = kids(field(call, 'arguments')!);
@@ -802,7 +1062,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
         let owner: Node | undefined;
         for (let p = enclosingFunction(c); p; p = enclosingFunction(p)) {
           owner = p;
-          if (!classify(p).inline) break;
+          if (!inlineOf(p)) break;
         }
         if (!owner) continue;
         const list = callsByOwner.get(owner.id) ?? [];
@@ -814,20 +1074,22 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   }
 
   /** The function a call invokes: a local function, or an exported one of a workspace module. */
-  const helperMemo = new Map<number, { local?: Node; remote?: { facts: ModuleFacts; name: string } } | undefined>();
-  function helperOf(call: Node): { local?: Node; remote?: { facts: ModuleFacts; name: string } } | undefined {
+  type Helper = { local?: Node; summary?: FunctionSummary; remote?: { facts: ModuleFacts; name: string } };
+  const helperMemo = new Map<number, Helper | undefined>();
+  function helperOf(call: Node): Helper | undefined {
     if (helperMemo.has(call.id)) return helperMemo.get(call.id);
     const h = computeHelperOf(call);
     helperMemo.set(call.id, h);
     return h;
   }
-  function computeHelperOf(call: Node): { local?: Node; remote?: { facts: ModuleFacts; name: string } } | undefined {
+  function computeHelperOf(call: Node): Helper | undefined {
     const fn = calleeOf(call);
     if (!fn) return undefined;
     if (fn.type === 'identifier') {
       const ws = workspaceImports.get(fn.text);
       if (ws) return { remote: { facts: ws.facts, name: ws.name === '*' ? 'default' : ws.name } };
       const local = localFunctions.get(fn.text);
+      if (isSummary(local)) return { summary: local };
       if (local) return { local };
     }
     if (fn.type === 'member_expression') {
@@ -835,11 +1097,15 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
       const prop = field(fn, 'property')?.text;
       // this.helper(): a method of the same class.
       if (obj?.type === 'this' && prop) {
-        for (let p = call.parent; p; p = p.parent) {
-          if (p.type !== 'class_body') continue;
-          const method = kids(p).find((m) => m.type === 'method_definition' && field(m, 'name')?.text === prop);
-          return method ? { local: method } : undefined;
+        const body = classes.innermost(call);
+        if (!body) return undefined;
+        // A class around the function re-analysed alone: its other methods are known by summary.
+        if (inside && !contains(scope![0]!, body)) {
+          const summary = snap!.methods.get(`${body.startPosition.row}:${prop}`);
+          return summary ? { summary } : undefined;
         }
+        const method = methodsOf(body).get(prop);
+        return method ? { local: method } : undefined;
       }
       if (obj?.type === 'identifier' && prop) {
         const ws = workspaceImports.get(obj.text);
@@ -859,7 +1125,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   /** The blocking call a helper invocation leads to, within MAX_DEPTH helper levels. */
   function blocksVia(call: Node): Evidence | undefined {
     const h = helperOf(call);
-    const ev = h?.remote ? h.remote.facts.blocking.get(h.remote.name) : h?.local ? functionBlocks(h.local) ?? undefined : undefined;
+    const ev = h?.remote ? h.remote.facts.blocking.get(h.remote.name) : h?.local ? functionBlocks(h.local) ?? undefined : h?.summary?.blocks ?? undefined;
     return ev && (ev.depth ?? 1) <= MAX_DEPTH ? ev : undefined;
   }
 
@@ -880,7 +1146,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 
   function queriesVia(call: Node): Evidence | undefined {
     const h = helperOf(call);
-    const ev = h?.remote ? h.remote.facts.querying.get(h.remote.name) : h?.local ? functionQueries(h.local) ?? undefined : undefined;
+    const ev = h?.remote ? h.remote.facts.querying.get(h.remote.name) : h?.local ? functionQueries(h.local) ?? undefined : h?.summary?.queries ?? undefined;
     return ev && (ev.depth ?? 1) <= MAX_DEPTH ? ev : undefined;
   }
 
@@ -897,9 +1163,9 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     return found;
   }
 
-  for (const [exp, local] of exported) {
+  for (const [exp, local] of snap ? [] : exported) {
     const f = localFunctions.get(local);
-    if (!f) continue;
+    if (!f || isSummary(f)) continue;
     const b = functionBlocks(f);
     if (b) facts.blocking.set(exp, b);
     const q = functionQueries(f);
@@ -908,7 +1174,8 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
   // Object of functions exported (module.exports = { a, b }) and methods of exported classes are covered above.
 
   const findings: RawFinding[] = [];
-  if (!wantFindings) return { findings, facts };
+  if (snap) journalStatement();
+  if (!wantFindings) return snap ? (refused ? undefined : { findings, facts, journal: journal.join('\n') }) : { findings, facts };
 
   // ---- blocking-call ----
   if (!facts.worker) {
@@ -967,7 +1234,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     for (let p = node.parent; p; child = p, p = p.parent) {
       if (isFunction(p)) {
         const call = callOfArgument(p);
-        const method = call?.type === 'call_expression' ? calleeName(call) : undefined;
+        const method = call?.type === 'call_expression' ? methodOf(call) : undefined;
         if (call && method && LOOP_CALLBACK_METHODS.has(method) && calleeOf(call)?.type === 'member_expression') {
           // prisma.$transaction(items.map(…)) sends the writes as one batch.
           const outer = call.parent?.type === 'arguments' ? call.parent.parent : undefined;
@@ -977,7 +1244,7 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
           const body = field(p, 'body')!;
           return { node: call, kind: 'callback', vars, body, describe: `\`.${method}()\`` };
         }
-        if (classify(p).inline) continue;
+        if (inlineOf(p)) continue;
         return undefined;
       }
       if (p.type === 'for_in_statement' && field(p, 'body')?.id === child.id) {
@@ -1003,12 +1270,40 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     const right = field(expr, 'right');
     if (!right) return false;
     if (right.type === 'number') return true;
-    if (right.type === 'identifier') {
-      for (const d of declarators) {
-        if (field(d, 'name')?.text === right.text && field(d, 'value')?.type === 'number' && d.parent?.text.startsWith('const')) return true;
+    return right.type === 'identifier' && constNumbers().has(right.text);
+  }
+
+  /** Names declared `const n = <number>` (a loop up to one counts). */
+  function constNumbers(): Set<string> {
+    if (snap) return snap.constNumbers;
+    numbers ??= numbersDeclaredBy(declarators);
+    return numbers;
+  }
+
+  /**
+   * What the statement of a scoped re-analysis tells the rest of the file, besides the map
+   * writes journalled as they happen: the summaries of its functions, registrations by name,
+   * value references of possible startup functions, constants, and its exported facts.
+   */
+  function journalStatement(): void {
+    journal.push(...[...calledFrom].sort());
+    // The function re-analysed alone may be a method or a callback that no name reaches.
+    if (inside) journal.push(`summary @scope ${JSON.stringify(functionBlocks(scope![0]!))} ${JSON.stringify(functionQueries(scope![0]!))}`);
+    for (const [name, f] of ownFunctions) journal.push(`summary ${stable(name)} ${JSON.stringify(functionBlocks(f))} ${JSON.stringify(functionQueries(f))}`);
+    for (const c of calls) {
+      if (!mayRegister(c)) continue;
+      const args = field(c, 'arguments');
+      if (!args) continue;
+      for (const a of kids(args)) {
+        if (a.type !== 'identifier') continue;
+        const probe: Registration = { startup: false };
+        servingOfCall(c, probe, a.text);
+        if (probe.serving || probe.startup) journal.push(`registers ${a.text} ${probe.serving ?? ''} ${probe.startup}`);
       }
     }
-    return false;
+    for (const name of snap!.references.keys()) journal.push(`references ${name} ${scope!.reduce((sum, n) => sum + referencesIn(n, name), 0)}`);
+    journal.push(`numbers ${[...numbersDeclaredBy(declarators)].join(',')}`);
+    journal.push(`facts ${JSON.stringify([[...facts.clients], [...facts.registers].map(([f, n]) => [f, [...n]]), [...facts.handlerRegs].map(([f, n]) => [f, [...n]])])}`);
   }
 
   function usesLoopVariable(expr: Node, loop: LoopInfo): boolean {
@@ -1033,7 +1328,47 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
     return stmts.slice(idx + 1).some((s) => s.type === 'return_statement' || s.type === 'break_statement' || s.type === 'throw_statement');
   }
 
-  return { findings, facts };
+  if (snap) return refused ? undefined : { findings, facts, journal: journal.join('\n') };
+  if (mode !== 'record') return { findings, facts };
+  const functionSummaries = new Map<string, FunctionSummary>();
+  for (const [name, f] of localFunctions) {
+    if (isSummary(f)) continue;
+    functionSummaries.set(name, { blocks: functionBlocks(f), queries: functionQueries(f) });
+  }
+  const methods = new Map<string, FunctionSummary>();
+  for (const body of classBodies) {
+    for (const [name, m] of methodsOf(body)) methods.set(`${body.startPosition.row}:${name}`, { blocks: functionBlocks(m), queries: functionQueries(m) });
+  }
+  const references = new Map<string, number>();
+  for (const f of functions) {
+    const name = functionName(f);
+    const rec = name ? topLevelCallers.get(name) : undefined;
+    if (name && rec && rec.top > 0 && rec.inner === 0 && !enclosingFunction(f) && f.children.some((c) => c?.type === 'async')) references.set(name, referencesIn(root, name));
+  }
+  const functionNames = new Set<string>();
+  for (const f of functions) {
+    const name = functionName(f);
+    if (name) functionNames.add(name);
+  }
+  const registered = new Map<string, Registration>();
+  for (const name of functionNames) {
+    const reg = registrationOf(name);
+    if (reg) registered.set(name, reg);
+  }
+  const snapshot: JsSnapshot = {
+    bindings, workspaceImports, clients, functions: functionSummaries, methods, functionWriters, exportWriters, functionNames, exported, topLevelCallers,
+    registrations: registered, references, constNumbers: constNumbers(), worker: facts.worker,
+  };
+  return { findings, facts, snapshot };
+}
+
+function numbersDeclaredBy(declarators: readonly Node[]): Set<string> {
+  const out = new Set<string>();
+  for (const d of declarators) {
+    const name = field(d, 'name');
+    if (name?.type === 'identifier' && field(d, 'value')?.type === 'number' && d.parent?.text.startsWith('const')) out.add(name.text);
+  }
+  return out;
 }
 
 /** Files started as worker threads by `new Worker(…)` in this text (string literals of the first argument, joined). */

@@ -4,3 +4,5 @@
 (import_statement) @import
 (variable_declarator) @declarator
 [(function_declaration) (function_expression) (arrow_function) (method_definition) (generator_function_declaration) (generator_function)] @function
+(class_body) @classBody
+(assignment_expression left: (member_expression object: (this))) @thisAssign

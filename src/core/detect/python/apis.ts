@@ -6,6 +6,8 @@ export const PY_BLOCKING = new Set<string>([
   ...[...http, 'stream'].map((m) => `httpx.${m}`),
   'urllib.request.urlopen', 'urllib3.request',
   'time.sleep', 'input', 'open', 'io.open', 'io.open_code',
+  // Opening a synchronous database connection (a socket or a file) is a call of that client.
+  ...['sqlite3', 'psycopg2', 'psycopg', 'pymysql', 'MySQLdb', 'mysql.connector'].map((m) => `${m}.connect`),
   ...['run', 'call', 'check_call', 'check_output', 'getoutput', 'getstatusoutput', 'Popen'].map((m) => `subprocess.${m}`),
   ...['system', 'popen', 'posix_spawn', 'posix_spawnp', 'spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve', 'spawnvp', 'spawnvpe', 'wait', 'wait3', 'wait4', 'waitid', 'waitpid'].map((m) => `os.${m}`),
 ]);

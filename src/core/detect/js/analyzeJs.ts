@@ -95,6 +95,9 @@ export interface JsSnapshot {
   references: Map<string, number>;
   constNumbers: Set<string>;
   worker: boolean;
+  extendsSequelize: boolean;
+  usesSequelize: boolean;
+  usesMongoose: boolean;
 }
 
 /**
@@ -471,15 +474,17 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     return undefined;
   }
 
-  for (const [local, imp] of workspaceImports) {
-    const kind = imp.facts.clients.get(imp.name === '*' ? 'default' : imp.name) ?? (imp.name === '*' ? undefined : undefined);
+  // Clients imported from workspace modules. (A scoped re-analysis reads them, and the other
+  // file-wide answers below, from the snapshot: its own imports are in its journal.)
+  for (const [local, imp] of snap ? [] : workspaceImports) {
+    const kind = imp.facts.clients.get(imp.name === '*' ? 'default' : imp.name);
     if (kind) clients.set(local, kind);
   }
   // Classes extending ORM bases, typed parameters and injected fields (TypeScript).
   // One walk, and only for what can matter: classes when Sequelize is imported, typed parameters
   // and fields in TypeScript (JavaScript has neither).
-  let extendsSequelize = false;
-  for (const b of bindings.values()) if (b.module === 'sequelize' || b.module === 'sequelize-typescript') extendsSequelize = true;
+  let extendsSequelize = snap?.extendsSequelize ?? false;
+  if (!snap) for (const b of bindings.values()) if (b.module === 'sequelize' || b.module === 'sequelize-typescript') extendsSequelize = true;
   const typedTypes = [...(extendsSequelize ? ['class_declaration', 'class'] : []), ...(/\.[cm]?tsx?$/.test(file) ? ['required_parameter', 'optional_parameter', 'public_field_definition'] : [])];
   const typedNodes = typedTypes.length > 0 ? (scope ?? [root]).flatMap((n) => n.descendantsOfType(typedTypes)) : [];
   for (const n of typedNodes) {
@@ -550,9 +555,9 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     set.add(ws.name === '*' ? 'default' : ws.name);
     facts.registers.set(ws.facts.file, set);
   }
-  for (const b of bindings.values()) if (DB_LIBS.has(b.module)) facts.libs.add(b.module);
+  if (!snap) for (const b of bindings.values()) if (DB_LIBS.has(b.module)) facts.libs.add(b.module);
   // Models exported dynamically by a workspace module that uses an ORM (`const { User } = require('./models')`).
-  for (const [local, imp] of workspaceImports) {
+  for (const [local, imp] of snap ? [] : workspaceImports) {
     if (clients.has(local) || !/^[A-Z]/.test(local) || imp.name === '*') continue;
     if (imp.facts.libs.has('sequelize')) clients.set(local, 'sequelize-model');
     else if (imp.facts.libs.has('mongoose')) clients.set(local, 'mongoose-model');
@@ -581,11 +586,11 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
       facts.handlerRegs.set(target.file, set);
     }
   }
-  const fileUsesSequelize = [...bindings.values()].some((b) => b.module === 'sequelize') || [...clients.values()].some((k) => k === 'sequelize-model');
-  const fileUsesMongoose = [...bindings.values()].some((b) => b.module === 'mongoose') || [...clients.values()].some((k) => k === 'mongoose-model');
+  const fileUsesSequelize = snap ? snap.usesSequelize : [...bindings.values()].some((b) => b.module === 'sequelize') || [...clients.values()].some((k) => k === 'sequelize-model');
+  const fileUsesMongoose = snap ? snap.usesMongoose : [...bindings.values()].some((b) => b.module === 'mongoose') || [...clients.values()].some((k) => k === 'mongoose-model');
 
   // ---- worker files ----
-  const workerThreads = [...bindings.entries()].filter(([, b]) => b.module === 'worker_threads');
+  const workerThreads = snap ? [] : [...bindings.entries()].filter(([, b]) => b.module === 'worker_threads');
   facts.worker = snap ? snap.worker : workerThreads.some(([local, b]) => b.name === 'parentPort' || b.name === 'workerData' || (b.name === '*' && new RegExp(`\\b${local}\\.(parentPort|workerData)\\b`).test(root.text)));
   if (snap) journal.push(`worker ${scope!.reduce((sum, n) => sum + (n.text.match(/\.(parentPort|workerData)\b/g)?.length ?? 0), 0)}`);
 
@@ -700,7 +705,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
         }
       }
     }
-    for (const [exp, local] of exported) {
+    for (const [exp, local] of snap ? [] : exported) {
       const kind = clients.get(local);
       if (kind) facts.clients.set(exp, kind);
     }
@@ -802,6 +807,16 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     return reg;
   }
 
+  let exportNames: Map<string, string[]> | undefined;
+  /** The names a local binding is exported as (the exports are complete when functions are classified). */
+  function exportNamesOf(local: string): string[] {
+    if (!exportNames) {
+      exportNames = new Map();
+      for (const [e, l] of exported) exportNames.set(l, [...(exportNames.get(l) ?? []), e]);
+    }
+    return exportNames.get(local) ?? [];
+  }
+
   function classify(f: Node): FunctionInfo {
     const cached = infos.get(f.id);
     if (cached) return cached;
@@ -835,10 +850,10 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     // A Fastify plugin (`async function plugin(app: FastifyInstance)`) runs at registration, not per request.
     const params = field(f, 'parameters');
     if (!info.serving && params && /^\(\s*\w+\s*:\s*FastifyInstance\b/.test(params.text)) info.startup = true;
-    if (info.name && [...exported].some(([e, l]) => l === info.name && facts.startupExports.has(e))) info.startup = true;
-    if (!info.serving && [...exported].some(([e, l]) => (l === info.name || l === `@${f.id}`) && handlersElsewhere.has(e))) info.serving = 'a request handler registered in another module';
+    const exportedAs = [...(info.name ? exportNamesOf(info.name) : []), ...exportNamesOf(`@${f.id}`)];
+    if (info.name && exportNamesOf(info.name).some((e) => facts.startupExports.has(e))) info.startup = true;
+    if (!info.serving && exportedAs.some((e) => handlersElsewhere.has(e))) info.serving = 'a request handler registered in another module';
     if (isNextApi && !enclosingFunction(f)) {
-      const exportedAs = [...exported.entries()].filter(([, local]) => local === info.name || local === `@${f.id}`).map(([e]) => e);
       if (exportedAs.includes('default')) info.serving = 'the Next.js API route handler';
       const verb = exportedAs.find((e) => NEXT_ROUTE_EXPORTS.has(e));
       if (verb) info.serving = `the Next.js route handler \`${verb}\``;
@@ -1358,6 +1373,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   const snapshot: JsSnapshot = {
     bindings, workspaceImports, clients, functions: functionSummaries, methods, functionWriters, exportWriters, functionNames, exported, topLevelCallers,
     registrations: registered, references, constNumbers: constNumbers(), worker: facts.worker,
+    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose,
   };
   return { findings, facts, snapshot };
 }

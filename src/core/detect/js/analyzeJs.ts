@@ -60,6 +60,8 @@ export interface JsAnalysis {
 interface FunctionSummary {
   blocks: Evidence | null;
   queries: Evidence | null;
+  /** Parameter positions whose value the function sends in an HTTP request (see httpParams). */
+  http: Array<[number, Evidence]>;
 }
 
 /** What registering a function by name does to it (`app.get('/x', handler)`, `app.register(plugin)`). */
@@ -237,10 +239,11 @@ export function analyseJs(tree: Tree, file: string, nodesQuery: Query, resolve: 
 }
 
 /**
- * The findings of one top-level statement, computed against the snapshot of the last full
- * analysis, and its journal: what it tells the rest of the file. Equal journals for the statement
- * before and after an edit mean that the rest of the file, and the snapshot, are as they were.
- * Undefined when the snapshot cannot answer (a function name or a startup candidate it never saw).
+ * The findings of the scope (a few top-level statements, or one function), computed against the
+ * snapshot of the last full analysis, and its journal: what it tells the rest of the file. Equal
+ * journals for the scope before and after an edit mean that the rest of the file, and the
+ * snapshot, are as they were. Undefined when the snapshot cannot answer (a function name or a
+ * startup candidate it never saw).
  */
 export function reanalyseJsStatement(tree: Tree, file: string, nodesQuery: Query, resolve: ImportResolver, options: DetectorOptions, external: ExternalRegistrations, scope: JsScope, journalOnly = false): { findings: RawFinding[]; journal: string } | undefined {
   const result = analyse(tree, file, nodesQuery, resolve, options, !journalOnly, external, scope);
@@ -761,13 +764,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   }
 
   /** Runs inline in the function around it: an array callback, a Promise executor. */
-  const inlineOf = perNode((f: Node): boolean => {
-    const call = callOfArgument(f);
-    if (!call) return false;
-    if (call.type === 'new_expression') return field(call, 'constructor')?.text === 'Promise';
-    const method = methodOf(call);
-    return !!method && INLINE_CALLBACK_METHODS.has(method) && calleeNode(call)?.type === 'member_expression';
-  });
+  const inlineOf = perNode((f: Node): boolean => functionRole(f).inline);
 
   const anyRegistration = (options.extraHandlerRegistrations?.length ?? 0) > 0;
   /** Whether servingOfCall can make something of a call: a registering method, or an imported function (`createServer`, renamed or not). */
@@ -1178,9 +1175,65 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     return found;
   }
 
+  /** What a helper sends in an HTTP request when given argument `i`, within the depth limit. */
+  function httpParamOf(h: Helper, i: number): Evidence | undefined {
+    const ev = h.remote ? h.remote.facts.querying.get(`${h.remote.name}(http:#${i})`) : h.local ? httpParams(h.local).get(i) : h.summary?.http.find(([k]) => k === i)?.[1];
+    return ev && (ev.depth ?? 1) <= MAX_DEPTH ? ev : undefined;
+  }
+
+  /**
+   * The parameter positions of `f` whose value reaches an HTTP request `f` sends (directly,
+   * through a variable declared from it, or through another such helper), with that request.
+   * Exported to other files as `name(http:#i)` in `querying` (no name can take that form).
+   */
+  const httpMemo = new Map<number, Map<number, Evidence>>();
+  function httpParams(f: Node): Map<number, Evidence> {
+    const known = httpMemo.get(f.id);
+    if (known) return known;
+    const out = new Map<number, Evidence>();
+    httpMemo.set(f.id, out); // also the cycle guard
+    // The calls that can send a request: HTTP calls, and helpers that send one of their arguments.
+    const sending: Array<{ used: Set<string>; ev: Evidence }> = [];
+    for (const c of ownCalls(f)) {
+      const hit = queryApi(c);
+      if (hit?.http) {
+        sending.push({ used: identifiersIn(c), ev: { ...evidence(c, hit.api, `\`${hit.api}\` sends the request here`), depth: 1 } });
+        continue;
+      }
+      const h = helperOf(c);
+      const args = h ? field(c, 'arguments') : null;
+      if (!h || !args) continue;
+      for (const [j, arg] of kids(args).entries()) {
+        const inner = httpParamOf(h, j);
+        if (inner) sending.push({ used: identifiersIn(arg), ev: { ...inner, depth: (inner.depth ?? 1) + 1 } });
+      }
+    }
+    if (sending.length === 0) return out;
+    const params = field(f, 'parameters') ?? field(f, 'parameter');
+    const body = field(f, 'body');
+    if (!params || !body) return out;
+    // Names derived from each parameter: itself, and declarations whose value uses one.
+    const derived = params.type === 'identifier' ? [new Set([params.text])] : kids(params).map((p) => identifiersIn(p));
+    walk(body, (n) => {
+      if (n.type !== 'variable_declarator') return;
+      const value = field(n, 'value');
+      const name = field(n, 'name');
+      if (!value || !name) return;
+      const used = identifiersIn(value);
+      for (const set of derived) if ([...used].some((u) => set.has(u))) for (const id of identifiersIn(name)) set.add(id);
+    });
+    for (const { used, ev } of sending) {
+      derived.forEach((set, i) => {
+        if (!out.has(i) && [...used].some((u) => set.has(u))) out.set(i, ev);
+      });
+    }
+    return out;
+  }
+
   for (const [exp, local] of snap ? [] : exported) {
     const f = localFunctions.get(local);
     if (!f || isSummary(f)) continue;
+    for (const [i, ev] of httpParams(f)) facts.querying.set(`${exp}(http:#${i})`, ev);
     const b = functionBlocks(f);
     if (b) facts.blocking.set(exp, b);
     const q = functionQueries(f);
@@ -1215,7 +1268,10 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     const hit = queryApi(c);
     const via = hit ? undefined : queriesVia(c);
     const instanceWrite = !hit && !via ? instanceWriteOf(c) : undefined;
-    if (!hit && !via && !instanceWrite) continue;
+    if (!hit && !via && !instanceWrite) {
+      requestPerItem(c);
+      continue;
+    }
     const loop = loopOf(c);
     if (!loop) continue;
     if (hit?.loaderLoad && (loop.kind === 'callback' || c.parent?.type !== 'await_expression')) continue;
@@ -1228,6 +1284,33 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
       node: c,
       message: `${what} ${hit?.http ? 'sends one request' : 'runs one query'} per item of ${loop.describe}`,
       related: [evidence(loop.node, '', 'the loop'), ...(via ? [{ ...via, message: `\`${via.api}\` queries here` }] : [])],
+    });
+  }
+
+  /**
+   * A helper that sends an HTTP request built from one of its parameters, called in a loop with a
+   * value derived from the loop variable at that position: one request per item (the spec's HTTP
+   * rule, through the helper). The finding goes on the helper call.
+   */
+  function requestPerItem(c: Node): void {
+    const h = helperOf(c);
+    const args = h ? field(c, 'arguments') : null;
+    if (!h || !args) return;
+    let sent: Evidence | undefined;
+    let loop: LoopInfo | undefined;
+    for (const [i, arg] of kids(args).entries()) {
+      const ev = httpParamOf(h, i);
+      if (!ev) continue;
+      loop ??= loopOf(c);
+      if (!loop) return;
+      if (usesLoopVariable(arg, loop)) { sent = ev; break; }
+    }
+    if (!sent || !loop || exitsAfter(c, loop)) return;
+    findings.push({
+      rule: 'n-plus-one',
+      node: c,
+      message: `\`${calleeOf(c)?.text}\` (which sends \`${sent.api}\`) sends one request per item of ${loop.describe}`,
+      related: [evidence(loop.node, '', 'the loop'), { ...sent, message: `\`${sent.api}\` sends the request here` }],
     });
   }
 
@@ -1303,8 +1386,9 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   function journalStatement(): void {
     journal.push(...[...calledFrom].sort());
     // The function re-analysed alone may be a method or a callback that no name reaches.
-    if (inside) journal.push(`summary @scope ${JSON.stringify(functionBlocks(scope![0]!))} ${JSON.stringify(functionQueries(scope![0]!))}`);
-    for (const [name, f] of ownFunctions) journal.push(`summary ${stable(name)} ${JSON.stringify(functionBlocks(f))} ${JSON.stringify(functionQueries(f))}`);
+    const summary = (f: Node): string => `${JSON.stringify(functionBlocks(f))} ${JSON.stringify(functionQueries(f))} ${JSON.stringify([...httpParams(f)])}`;
+    if (inside) journal.push(`summary @scope ${summary(scope![0]!)}`);
+    for (const [name, f] of ownFunctions) journal.push(`summary ${stable(name)} ${summary(f)}`);
     for (const c of calls) {
       if (!mayRegister(c)) continue;
       const args = field(c, 'arguments');
@@ -1348,11 +1432,11 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   const functionSummaries = new Map<string, FunctionSummary>();
   for (const [name, f] of localFunctions) {
     if (isSummary(f)) continue;
-    functionSummaries.set(name, { blocks: functionBlocks(f), queries: functionQueries(f) });
+    functionSummaries.set(name, { blocks: functionBlocks(f), queries: functionQueries(f), http: [...httpParams(f)] });
   }
   const methods = new Map<string, FunctionSummary>();
   for (const body of classBodies) {
-    for (const [name, m] of methodsOf(body)) methods.set(`${body.startPosition.row}:${name}`, { blocks: functionBlocks(m), queries: functionQueries(m) });
+    for (const [name, m] of methodsOf(body)) methods.set(`${body.startPosition.row}:${name}`, { blocks: functionBlocks(m), queries: functionQueries(m), http: [...httpParams(m)] });
   }
   const references = new Map<string, number>();
   for (const f of functions) {

@@ -1094,15 +1094,21 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     helperMemo.set(call.id, h);
     return h;
   }
+  /** The function a name refers to: an export of a workspace module, or a function of this file. */
+  function helperNamed(name: string): Helper | undefined {
+    const ws = workspaceImports.get(name);
+    if (ws) return { remote: { facts: ws.facts, name: ws.name === '*' ? 'default' : ws.name } };
+    const local = localFunctions.get(name);
+    if (isSummary(local)) return { summary: local };
+    return local ? { local } : undefined;
+  }
+
   function computeHelperOf(call: Node): Helper | undefined {
     const fn = calleeOf(call);
     if (!fn) return undefined;
     if (fn.type === 'identifier') {
-      const ws = workspaceImports.get(fn.text);
-      if (ws) return { remote: { facts: ws.facts, name: ws.name === '*' ? 'default' : ws.name } };
-      const local = localFunctions.get(fn.text);
-      if (isSummary(local)) return { summary: local };
-      if (local) return { local };
+      const named = helperNamed(fn.text);
+      if (named) return named;
     }
     if (fn.type === 'member_expression') {
       const obj = field(fn, 'object');
@@ -1270,6 +1276,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     const instanceWrite = !hit && !via ? instanceWriteOf(c) : undefined;
     if (!hit && !via && !instanceWrite) {
       requestPerItem(c);
+      helperPerItem(c);
       continue;
     }
     const loop = loopOf(c);
@@ -1311,6 +1318,32 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
       node: c,
       message: `\`${calleeOf(c)?.text}\` (which sends \`${sent.api}\`) sends one request per item of ${loop.describe}`,
       related: [evidence(loop.node, '', 'the loop'), { ...sent, message: `\`${sent.api}\` sends the request here` }],
+    });
+  }
+
+  /**
+   * `items.map(helper)`: an array method that calls a helper by reference once per item, where
+   * the helper queries, or sends a request built from its first argument (the item).
+   */
+  function helperPerItem(c: Node): void {
+    const method = methodOf(c);
+    if (!method || !LOOP_CALLBACK_METHODS.has(method) || calleeOf(c)?.type !== 'member_expression') return;
+    // prisma.$transaction(items.map(…)) sends the writes as one batch.
+    const outer = c.parent?.type === 'arguments' ? c.parent.parent : undefined;
+    if (outer?.type === 'call_expression' && methodOf(outer) === '$transaction') return;
+    const first = firstKid(field(c, 'arguments')!);
+    const h = first?.type === 'identifier' ? helperNamed(first.text) : undefined;
+    if (!h) return;
+    const queries = h.remote ? h.remote.facts.querying.get(h.remote.name) : h.local ? functionQueries(h.local) ?? undefined : h.summary?.queries ?? undefined;
+    const ev = queries && (queries.depth ?? 1) <= MAX_DEPTH ? queries : undefined;
+    const sent = ev ? undefined : httpParamOf(h, 0);
+    if (!ev && !sent) return;
+    const api = (ev ?? sent)!.api;
+    findings.push({
+      rule: 'n-plus-one',
+      node: c,
+      message: ev ? `\`${first!.text}\` (which runs \`${api}\`) runs one query per item of \`.${method}()\`` : `\`${first!.text}\` (which sends \`${api}\`) sends one request per item of \`.${method}()\``,
+      related: [ev ? { ...ev, message: `\`${api}\` queries here` } : { ...sent!, message: `\`${api}\` sends the request here` }],
     });
   }
 

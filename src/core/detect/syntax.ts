@@ -68,7 +68,8 @@ export function stringValue(node: Node | null | undefined): string | undefined {
 
 export function identifiersIn(node: Node, out: Set<string> = new Set()): Set<string> {
   walk(node, (n) => {
-    if (n.type === 'identifier' || n.type === 'shorthand_property_identifier') out.add(n.text);
+    // Destructured bindings (`({ name }) =>`, `const { id } = item`) name their variables too.
+    if (n.type === 'identifier' || n.type === 'shorthand_property_identifier' || n.type === 'shorthand_property_identifier_pattern') out.add(n.text);
   });
   return out;
 }

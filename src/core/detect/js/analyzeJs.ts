@@ -460,7 +460,10 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
       const callee = field(value, value.type === 'new_expression' ? 'constructor' : 'function');
       if (!callee) return undefined;
       const q = qualify(callee);
-      if (q) return kindOfModuleCall(q.module, q.name, value.type === 'new_expression');
+      const fromModule = q ? kindOfModuleCall(q.module, q.name, value.type === 'new_expression') : undefined;
+      if (fromModule) return fromModule;
+      // A client imported from a workspace module goes on (`await pool.connect()`).
+      if (q && !clients.has(chainAt(callee).root.text)) return undefined;
       if (value.type === 'call_expression') {
         const { root: r, path: p } = chainAt(callee);
         const rk = rootKey(r, p);

@@ -1214,6 +1214,19 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
       if (manager && relations.has(`manager:${manager}`)) {
         known = true;
         for (const k of relations.keys()) if (k.startsWith(`backref:${manager}.`)) eager.add(k.slice(`backref:${manager}.`.length));
+        // The owner's own query may have loaded the items' relations too:
+        // `order = Order.objects.prefetch_related("lines__product")`, then `order.lines.all()`.
+        const owner = /^(\w+)\./.exec(text)?.[1];
+        const loaded = owner ? assignmentsTo(owner).filter((x) => contains(scope, x) && x.startIndex < loop.node.startIndex).pop() : undefined;
+        const ownerQuery = loaded ? rightOf(loaded) : null;
+        if (ownerQuery) {
+          walk(ownerQuery, (n) => {
+            if (n.type === 'call' && EAGER_OPTIONS.has((field(n, 'function')?.text ?? '').split('.').pop()!)) {
+              for (const path of stringArgs(field(n, 'arguments')!)) if (path.startsWith(`${manager}__`)) eager.add(path.slice(manager.length + 2).split('__')[0]!);
+            }
+            return true;
+          });
+        }
       }
       const m = /(\w+)\.objects\b/.exec(text) ?? /\b(?:select|query)\(\s*(\w+)/.exec(text);
       if (m && !model) model = m[1];

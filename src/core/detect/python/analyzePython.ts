@@ -345,31 +345,45 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
    * every binding of the name that has a known kind agrees.
    */
   function fileKind(name: string): ClientKind | undefined {
-    if (fileMemo.has(name)) { guarded(`f:${name}`); return fileMemo.get(name) ?? undefined; }
-    fileMemo.set(name, null); // the cycle guard
-    running.add(`f:${name}`);
+    return settledKind(fileMemo, name, `f:${name}`, () => {
+      const kinds = new Set<ClientKind>();
+      const module = clients.get(name);
+      if (module) kinds.add(module);
+      for (const list of scopeBindings.values()) {
+        for (const b of list) {
+          if (b.name !== name) continue;
+          const k = b.param ? (b.param.type ? kindOfType(b.param.type) : undefined) : b.value ? kindOfValue(b.value) : undefined;
+          if (k) kinds.add(k);
+        }
+      }
+      return kinds.size === 1 ? [...kinds][0] : undefined;
+    });
+  }
+
+  /**
+   * A kind that does not depend on a caller's argument being summarised (what callers pass, what
+   * the file binds, what a function returns): computed once under `key` with no assumption in
+   * force. While it runs its memo holds a guard (`guard` in `running`): a cycle reads undefined.
+   */
+  function settledKind<K>(memo: Map<K, ClientKind | null>, key: K, guard: string, compute: () => ClientKind | undefined): ClientKind | undefined {
+    if (memo.has(key)) { guarded(guard); return memo.get(key) ?? undefined; }
+    memo.set(key, null); // the cycle guard
+    running.add(guard);
     kindGuards++;
     const saved = assumed;
     const savedReached = reached;
     reached = new Set();
     assumed = undefined;
-    const kinds = new Set<ClientKind>();
-    const module = clients.get(name);
-    if (module) kinds.add(module);
-    for (const list of scopeBindings.values()) {
-      for (const b of list) {
-        if (b.name !== name) continue;
-        const k = b.param ? (b.param.type ? kindOfType(b.param.type) : undefined) : b.value ? kindOfValue(b.value) : undefined;
-        if (k) kinds.add(k);
-      }
+    try {
+      const kind = compute();
+      memo.set(key, kind ?? null);
+      return kind;
+    } finally {
+      assumed = saved;
+      reached = savedReached;
+      running.delete(guard);
+      kindGuards--;
     }
-    assumed = saved;
-    reached = savedReached;
-    const kind = kinds.size === 1 ? [...kinds][0] : undefined;
-    fileMemo.set(name, kind ?? null);
-    running.delete(`f:${name}`);
-    kindGuards--;
-    return kind;
   }
   const callerMemo = new Map<string, ClientKind | null>();
   /**
@@ -381,30 +395,18 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
     const fname = f.type === 'function_definition' ? field(f, 'name')?.text : undefined;
     if (!fname || localFunctions.get(fname)?.id !== f.id) return undefined;
     const key = `${f.id}:${index}`;
-    if (callerMemo.has(key)) { guarded(`c:${key}`); return callerMemo.get(key) ?? undefined; }
-    callerMemo.set(key, null); // the cycle guard
-    running.add(`c:${key}`);
-    kindGuards++;
-    const saved = assumed;
-    const savedReached = reached;
-    reached = new Set();
-    assumed = undefined;
-    let kind: ClientKind | undefined;
-    let agree = true;
-    for (const c of callsNamed(fname)) {
-      const arg = argumentFor(c, fname, index, name);
-      const k = arg ? kindOfValue(arg) : undefined;
-      if (!k) continue;
-      if (kind && k !== kind) agree = false;
-      kind = k;
-    }
-    assumed = saved;
-    reached = savedReached;
-    const result = agree ? kind : undefined;
-    callerMemo.set(key, result ?? null);
-    running.delete(`c:${key}`);
-    kindGuards--;
-    return result;
+    return settledKind(callerMemo, key, `c:${key}`, () => {
+      let kind: ClientKind | undefined;
+      let agree = true;
+      for (const c of callsNamed(fname)) {
+        const arg = argumentFor(c, fname, index, name);
+        const k = arg ? kindOfValue(arg) : undefined;
+        if (!k) continue;
+        if (kind && k !== kind) agree = false;
+        kind = k;
+      }
+      return agree ? kind : undefined;
+    });
   }
   let callsByName: Map<string, Node[]> | undefined;
   /** Calls that may reach a function named `name` (`name(…)`, `self.name(…)`), in file order. */
@@ -515,32 +517,17 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
   /** Built when a return statement is first met: files without any skip the ranges. */
   let ownerIndex: RangeIndex | undefined;
   function returnKind(f: Node): ClientKind | undefined {
-    if (returnMemo.has(f.id)) { guarded(`r:${f.id}`); return returnMemo.get(f.id) ?? undefined; }
-    returnMemo.set(f.id, null); // the cycle guard
-    running.add(`r:${f.id}`);
-    kindGuards++;
-    // What a function returns does not depend on a caller's argument being summarised.
-    const saved = assumed;
-    const savedReached = reached;
-    reached = new Set();
-    assumed = undefined;
-    let kind: ClientKind | undefined;
-    if (f.type === 'lambda') kind = kindOfValue(field(f, 'body'));
-    else {
+    return settledKind(returnMemo, f.id, `r:${f.id}`, () => {
+      if (f.type === 'lambda') return kindOfValue(field(f, 'body'));
       // The function's own returns (not those of nested defs, lambdas or classes), in order.
       for (const r of f.descendantsOfType('return_statement')) {
         ownerIndex ??= new RangeIndex([...functions, ...lambdas, ...classes]);
         if (!r || ownerIndex.innermost(r)?.id !== f.id) continue;
-        kind = kindOfValue(firstKid(r) ?? null);
-        if (kind) break;
+        const kind = kindOfValue(firstKid(r) ?? null);
+        if (kind) return kind;
       }
-    }
-    assumed = saved;
-    reached = savedReached;
-    returnMemo.set(f.id, kind ?? null);
-    running.delete(`r:${f.id}`);
-    kindGuards--;
-    return kind;
+      return undefined;
+    });
   }
   // Module-level clients (exported) and instance attributes (`self.http = requests.Session()`,
   // shared by the methods of the class). Two passes: `cur = conn.cursor()` after `conn = …`.
@@ -1025,31 +1012,21 @@ export function analysePython(tree: Tree, file: string, nodesQuery: Query, resol
       // Nothing is running here: a first run that read neither the assumed kind nor a cycle's
       // guard would run the same way for every other kind, so its answer is theirs.
       replay = { fn: f.id, name: p.name, blocks: new Map(), queries: new Map() };
-      let sameB: Evidence | null | undefined;
-      let sameQ: Evidence | null | undefined;
+      const sameB: { value?: Evidence | null } = {};
+      const sameQ: { value?: Evidence | null } = {};
+      const assumedRun = (memo: Map<string, Evidence | null>, same: { value?: Evidence | null }, summary: Summary, kind: ClientKind, key: string): Evidence | null => {
+        if (same.value !== undefined && !memo.has(key)) { memo.set(key, same.value); return same.value; }
+        const fresh = !memo.has(key);
+        sensitive = false;
+        const found = summary(f, { name: p.name, kind });
+        if (kind === ASSUMABLE[0] && fresh && memo.has(key) && !sensitive) same.value = found;
+        return found;
+      };
       for (const kind of ASSUMABLE) {
         const key = `${f.id}:${p.name}:${kind}`;
-        let pb: Evidence | null = null;
-        if (!b) {
-          if (sameB !== undefined && !blockMemo.has(key)) { blockMemo.set(key, sameB); pb = sameB; }
-          else {
-            const fresh = !blockMemo.has(key);
-            sensitive = false;
-            pb = functionBlocks(f, { name: p.name, kind });
-            if (kind === ASSUMABLE[0] && fresh && blockMemo.has(key) && !sensitive) sameB = pb;
-          }
-        }
+        const pb = b ? null : assumedRun(blockMemo, sameB, functionBlocks, kind, key);
         if (pb) for (const k of keys) facts.blocking.set(`${k}:${kind})`, pb);
-        let pq: Evidence | null = null;
-        if (!q) {
-          if (sameQ !== undefined && !queryMemo.has(key)) { queryMemo.set(key, sameQ); pq = sameQ; }
-          else {
-            const fresh = !queryMemo.has(key);
-            sensitive = false;
-            pq = functionQueries(f, { name: p.name, kind });
-            if (kind === ASSUMABLE[0] && fresh && queryMemo.has(key) && !sensitive) sameQ = pq;
-          }
-        }
+        const pq = q ? null : assumedRun(queryMemo, sameQ, functionQueries, kind, key);
         if (pq) for (const k of keys) facts.querying.set(`${k}:${kind})`, pq);
       }
       replay = undefined;

@@ -29,6 +29,8 @@ interface Binding {
 
 /** Modules the analyser names itself (clients, servers, workers), besides the API lists of apis.ts. */
 const KNOWN_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis', 'axios', 'dataloader', 'mongoose', 'sequelize', 'sequelize-typescript', 'typeorm', 'crypto', 'worker_threads', 'http', 'https', 'http2', 'net', 'tls']);
+/** `fetch`, or an HTTP module named in a string (`require('axios')`, `from "got"`). */
+const HTTP_WORDS = new RegExp(`\\bfetch\\b|['"\`](?:node:)?(?:${[...HTTP_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
 /** Names the rules look up by themselves: a binding of one of them always matters. */
 const GLOBAL_NAMES = new Set(['fetch', 'Atomics', 'require']);
 /** Besides route methods, the callee names `servingOfCall` can make something of. */
@@ -100,6 +102,8 @@ export interface JsSnapshot {
   extendsSequelize: boolean;
   usesSequelize: boolean;
   usesMongoose: boolean;
+  /** Something in the file can send an HTTP request (see mayRequest). */
+  requests: boolean;
 }
 
 /**
@@ -1184,6 +1188,18 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     return found;
   }
 
+  let requests: boolean | undefined;
+  /**
+   * Whether anything in the file can send an HTTP request: `fetch`, an HTTP module or client, a
+   * workspace helper that sends its arguments (a scoped re-analysis also asks its own text).
+   */
+  function mayRequest(): boolean {
+    requests ??= (snap ? snap.requests || scope!.some((n) => HTTP_WORDS.test(n.text)) : HTTP_WORDS.test(root.text))
+      || [...clients.values()].includes('http')
+      || [...workspaceImports.values()].some((w) => [...w.facts.querying.keys()].some((k) => k.includes('(http:')));
+    return requests;
+  }
+
   /** What a helper sends in an HTTP request when given argument `i`, within the depth limit. */
   function httpParamOf(h: Helper, i: number): Evidence | undefined {
     const ev = h.remote ? h.remote.facts.querying.get(`${h.remote.name}(http:#${i})`) : h.local ? httpParams(h.local).get(i) : h.summary?.http.find(([k]) => k === i)?.[1];
@@ -1201,6 +1217,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     if (known) return known;
     const out = new Map<number, Evidence>();
     httpMemo.set(f.id, out); // also the cycle guard
+    if (!mayRequest()) return out;
     // The calls that can send a request: HTTP calls, and helpers that send one of their arguments.
     const sending: Array<{ used: Set<string>; ev: Evidence }> = [];
     for (const c of ownCalls(f)) {
@@ -1303,6 +1320,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
    * rule, through the helper). The finding goes on the helper call.
    */
   function requestPerItem(c: Node): void {
+    if (!mayRequest()) return;
     const h = helperOf(c);
     const args = h ? field(c, 'arguments') : null;
     if (!h || !args) return;
@@ -1339,7 +1357,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     if (!h) return;
     const queries = h.remote ? h.remote.facts.querying.get(h.remote.name) : h.local ? functionQueries(h.local) ?? undefined : h.summary?.queries ?? undefined;
     const ev = queries && (queries.depth ?? 1) <= MAX_DEPTH ? queries : undefined;
-    const sent = ev ? undefined : httpParamOf(h, 0);
+    const sent = ev || !mayRequest() ? undefined : httpParamOf(h, 0);
     if (!ev && !sent) return;
     const api = (ev ?? sent)!.api;
     findings.push({
@@ -1493,7 +1511,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   const snapshot: JsSnapshot = {
     bindings, workspaceImports, clients, functions: functionSummaries, methods, functionWriters, exportWriters, functionNames, exported, topLevelCallers,
     registrations: registered, references, constNumbers: constNumbers(), worker: facts.worker,
-    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose,
+    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose, requests: mayRequest(),
   };
   return { findings, facts, snapshot };
 }

@@ -471,11 +471,6 @@ export class DetectorEngine {
     return `${this.generation}|${this.signatureOf(file)}`;
   }
 
-  /** @internal used by DocumentAnalysis */
-  analyseParsed(parsed: ParsedFile, file: string, token?: CancellationToken): FileResult {
-    return this.resultOf(parsed, file, token);
-  }
-
   /** @internal An editor document's analysis, with what a later re-analysis of one statement needs (JavaScript/TypeScript). */
   analyseDocument(parsed: ParsedFile, file: string, token?: CancellationToken): { result: FileResult; snapshot?: JsSnapshot } {
     const { findings, snapshot } = this.run(parsed, file, true, parsed.language !== 'python');
@@ -805,8 +800,6 @@ export class DocumentAnalysis {
     return result;
   }
 
-
-
   /**
    * Applies edits (in order, each against the text left by the previous one), reparses reusing
    * the old tree, and re-analyses. Throws CancelledError when the token fires; the document stays
@@ -895,18 +888,17 @@ export class DocumentAnalysis {
     return { ...last.result, findings, notes: this.notesFor(tree) };
   }
 
-
   private notesFor(tree: Tree): string[] {
     return tree.rootNode.hasError ? ['the file has syntax errors; findings are reported only where the tree is sound'] : [];
   }
 
   /**
-   * An edit inside one top-level statement that matters (JavaScript/TypeScript, no newline): the
-   * statement alone is analysed again against the snapshot of the last full analysis, and the
-   * other findings are moved with the text — when the statement tells the rest of the file the
-   * same before and after the edit (equal journals, analyzeJs.ts: the names it binds, clients,
-   * functions and what they block or query, exports, registrations, calls of local functions).
-   * Undefined: analyse again.
+   * An edit inside code that matters (JavaScript/TypeScript, no newline): the function around it
+   * (editedFunction), else the statements it reaches (editedRegion), are analysed again against
+   * the snapshot of the last full analysis, and the other findings are moved with the text — when
+   * that code tells the rest of the file the same before and after the edit (equal journals,
+   * analyzeJs.ts: the names it binds, clients, functions and what they block or query, exports,
+   * registrations, calls of local functions). Undefined: analyse again.
    */
   private withinStatement(change: TextChange, removed: string, old: Tree, tree: Tree, before: { tree: Tree; text: string } | undefined): FileResult | undefined {
     const last = this.last;
@@ -926,7 +918,6 @@ export class DocumentAnalysis {
     if (/perflens|Worker/.test(newText) || /perflens|Worker/.test(oldText)) return undefined;
     const language = languageOf(this.file)!;
     const row = this.lines.pointAt(region.start).row;
-    if (fn) this.functionsReanalysed++;
     let oldJournal = this.journals.get(journalKey(row, oldText));
     if (oldJournal === undefined) {
       // The same statements (or function) in the old tree, unedited: in old offsets.
@@ -968,6 +959,7 @@ export class DocumentAnalysis {
     const within = (f: Finding): boolean => comparePoints(f.line - 1, f.column - 1, from) >= 0 && comparePoints(f.line - 1, f.column - 1, to) < 0;
     const kept = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text).filter((f) => !within(f));
     this.statementsReanalysed++;
+    if (fn) this.functionsReanalysed++;
     return { ...last.result, findings: dedupe([...kept, ...scoped.findings]), notes: this.notesFor(tree) };
   }
 
@@ -986,10 +978,7 @@ export class DocumentAnalysis {
     const now = functionAround(tree, a, b, statement);
     const was = functionAround(old, a, b, gone);
     if (!now || !was || now.node.startIndex !== was.node.startIndex || now.node.endIndex !== was.node.endIndex || now.node.type !== was.node.type) return undefined;
-    if (tree.rootNode.hasError || old.rootNode.hasError) {
-      for (const r of this.changedRanges(old, tree)) if (r.startIndex < now.node.startIndex || r.endIndex > now.node.endIndex) return undefined;
-    }
-    return now;
+    return this.changedOnlyWithin(old, tree, now.node.startIndex, now.node.endIndex) ? now : undefined;
   }
 
   /**
@@ -1017,11 +1006,6 @@ export class DocumentAnalysis {
     const lineStart = this.text.lastIndexOf('\n', a) + 1;
     const lineEnd = this.text.indexOf('\n', b);
     if ((lineEnd === -1 ? this.text.length : lineEnd) - lineStart > 4000) return undefined;
-    const inside = (start: number, end: number): boolean => {
-      if (!tree.rootNode.hasError && !old.rootNode.hasError) return true;
-      for (const r of this.changedRanges(old, tree)) if (r.startIndex < start || r.endIndex > end) return false;
-      return true;
-    };
     // One lookup per tree for the common case: one statement holds the edit and keeps its bounds.
     const statementAt = (t: Tree): Node | undefined => {
       const top = t.rootNode.firstChildForIndex(a);
@@ -1030,7 +1014,7 @@ export class DocumentAnalysis {
     const now = statementAt(tree);
     const was = statementAt(old);
     if (now && was && now.startIndex === was.startIndex && now.endIndex === was.endIndex && tree.rootNode.childCount === old.rootNode.childCount) {
-      return inside(now.startIndex, now.endIndex) ? { statements: [now], gone: [was], start: now.startIndex, end: now.endIndex } : undefined;
+      return this.changedOnlyWithin(old, tree, now.startIndex, now.endIndex) ? { statements: [now], gone: [was], start: now.startIndex, end: now.endIndex } : undefined;
     }
     const fresh = tree.rootNode.children.filter((n): n is Node => n !== null);
     const gone = old.rootNode.children.filter((n): n is Node => n !== null);
@@ -1045,11 +1029,19 @@ export class DocumentAnalysis {
     const ends = [...statements, ...replaced];
     const start = Math.min(a, ...ends.map((n) => n.startIndex));
     const end = Math.max(b, ...ends.map((n) => n.endIndex));
-    if (end - start > 100_000 || !inside(start, end)) return undefined;
+    if (end - start > 100_000 || !this.changedOnlyWithin(old, tree, start, end)) return undefined;
     return { statements, gone: replaced, start, end };
   }
 
-
+  /**
+   * Whether the syntax changed only within [start, end): a parse without errors changes only
+   * around the edit; error recovery can reach anywhere, so with an error in either tree
+   * tree-sitter is asked what changed.
+   */
+  private changedOnlyWithin(old: Tree, tree: Tree, start: number, end: number): boolean {
+    if (!tree.rootNode.hasError && !old.rootNode.hasError) return true;
+    return this.changedRanges(old, tree).every((r) => r.startIndex >= start && r.endIndex <= end);
+  }
 
   /**
    * The previous findings, moved along the line, when an edit cannot change them: spaces or tabs

@@ -124,21 +124,21 @@ export interface JsScope {
 /**
  * A map that, in a scoped re-analysis, starts as the snapshot's and writes to a journal: instead
  * of itself (the snapshot already holds what the whole file wrote), or also to itself when
- * `overlay` says the statement owns the key (its functions are read as nodes, not summaries).
+ * `owns` says the statement owns the key (its functions are read as nodes, not summaries).
  */
 class Journaled<K, V> extends Map<K, V> {
   private journal: string[] | undefined;
   private label = '';
-  private overlay: boolean | ((key: K) => boolean) = false;
+  private owns: ((key: K) => boolean) | undefined;
   private show: (key: K, value: V) => string | undefined = String;
 
   /** `show` gives the journal line of a write, or undefined for a write no rule can see. */
-  static over<K, V>(base: ReadonlyMap<K, V>, journal: string[], label: string, overlay: boolean | ((key: K) => boolean), show: (key: K, value: V) => string | undefined): Journaled<K, V> {
+  static over<K, V>(base: ReadonlyMap<K, V>, journal: string[], label: string, owns: ((key: K) => boolean) | undefined, show: (key: K, value: V) => string | undefined): Journaled<K, V> {
     const m = new Journaled<K, V>();
     for (const [k, v] of base) Map.prototype.set.call(m, k, v);
     m.journal = journal;
     m.label = label;
-    m.overlay = overlay;
+    m.owns = owns;
     m.show = show;
     return m;
   }
@@ -147,8 +147,7 @@ class Journaled<K, V> extends Map<K, V> {
     if (!this.journal) return super.set(key, value);
     const line = this.show(key, value);
     if (line !== undefined) this.journal.push(`${this.label} ${line}`);
-    const write = typeof this.overlay === 'function' ? this.overlay(key) : this.overlay;
-    return write ? super.set(key, value) : this;
+    return this.owns?.(key) ? super.set(key, value) : this;
   }
 }
 
@@ -288,9 +287,9 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     }
     return !KNOWN_MODULES.has(module) && !FRAMEWORK_MODULES.has(module) && !HTTP_MODULES.has(module) && !SYNC_MODULES.has(module) && !DB_LIBS.has(module) && !(module in LIBRARY_BLOCKERS) && !jsMayUseApis(`'${module}'`, options);
   };
-  const bindings: Map<string, Binding> = snap ? Journaled.over(snap.bindings, journal, 'bind', false, (k, b) => (unseenBinding(k, b.module) ? undefined : `${k} ${b.module}#${b.name}`)) : new Map();
-  const clients: Map<string, ClientKind> = snap ? Journaled.over(snap.clients, journal, 'client', false, (k, v) => `${k} ${v}`) : new Map();
-  const workspaceImports: Map<string, { facts: ModuleFacts; name: string }> = snap ? Journaled.over(snap.workspaceImports, journal, 'import', false, (k, w) => (unseenWorkspace(k, w.facts) ? undefined : `${k} ${w.facts.file}#${w.name}`)) : new Map();
+  const bindings: Map<string, Binding> = snap ? Journaled.over(snap.bindings, journal, 'bind', undefined, (k, b) => (unseenBinding(k, b.module) ? undefined : `${k} ${b.module}#${b.name}`)) : new Map();
+  const clients: Map<string, ClientKind> = snap ? Journaled.over(snap.clients, journal, 'client', undefined, (k, v) => `${k} ${v}`) : new Map();
+  const workspaceImports: Map<string, { facts: ModuleFacts; name: string }> = snap ? Journaled.over(snap.workspaceImports, journal, 'import', undefined, (k, w) => (unseenWorkspace(k, w.facts) ? undefined : `${k} ${w.facts.file}#${w.name}`)) : new Map();
   const calls: Node[] = [];
   const news: Node[] = [];
   const declarators: Node[] = [];
@@ -1148,10 +1147,23 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   }
 
   /** The blocking call a helper invocation leads to, within MAX_DEPTH helper levels. */
-  function blocksVia(call: Node): Evidence | undefined {
-    const h = helperOf(call);
-    const ev = h?.remote ? h.remote.facts.blocking.get(h.remote.name) : h?.local ? functionBlocks(h.local) ?? undefined : h?.summary?.blocks ?? undefined;
+  /** An evidence within the helper depth limit. */
+  function withinDepth(ev: Evidence | null | undefined): Evidence | undefined {
     return ev && (ev.depth ?? 1) <= MAX_DEPTH ? ev : undefined;
+  }
+
+  /** What a helper blocks on: another module's facts, a function of this file, or its summary in the snapshot. */
+  function helperBlocks(h: Helper | undefined): Evidence | undefined {
+    return withinDepth(h?.remote ? h.remote.facts.blocking.get(h.remote.name) : h?.local ? functionBlocks(h.local) : h?.summary?.blocks);
+  }
+
+  /** What a helper queries (as helperBlocks). */
+  function helperQueries(h: Helper | undefined): Evidence | undefined {
+    return withinDepth(h?.remote ? h.remote.facts.querying.get(h.remote.name) : h?.local ? functionQueries(h.local) : h?.summary?.queries);
+  }
+
+  function blocksVia(call: Node): Evidence | undefined {
+    return helperBlocks(helperOf(call));
   }
 
   function functionBlocks(f: Node): Evidence | null {
@@ -1170,9 +1182,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   }
 
   function queriesVia(call: Node): Evidence | undefined {
-    const h = helperOf(call);
-    const ev = h?.remote ? h.remote.facts.querying.get(h.remote.name) : h?.local ? functionQueries(h.local) ?? undefined : h?.summary?.queries ?? undefined;
-    return ev && (ev.depth ?? 1) <= MAX_DEPTH ? ev : undefined;
+    return helperQueries(helperOf(call));
   }
 
   function functionQueries(f: Node): Evidence | null {
@@ -1202,8 +1212,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
 
   /** What a helper sends in an HTTP request when given argument `i`, within the depth limit. */
   function httpParamOf(h: Helper, i: number): Evidence | undefined {
-    const ev = h.remote ? h.remote.facts.querying.get(`${h.remote.name}(http:#${i})`) : h.local ? httpParams(h.local).get(i) : h.summary?.http.find(([k]) => k === i)?.[1];
-    return ev && (ev.depth ?? 1) <= MAX_DEPTH ? ev : undefined;
+    return withinDepth(h.remote ? h.remote.facts.querying.get(`${h.remote.name}(http:#${i})`) : h.local ? httpParams(h.local).get(i) : h.summary?.http.find(([k]) => k === i)?.[1]);
   }
 
   /**
@@ -1342,21 +1351,29 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     });
   }
 
+  /** The array method of a call that runs its callback once per item (`xs.map(…)`), if it is one. */
+  function loopMethod(call: Node): string | undefined {
+    const method = call.type === 'call_expression' ? methodOf(call) : undefined;
+    return method && LOOP_CALLBACK_METHODS.has(method) && calleeOf(call)?.type === 'member_expression' ? method : undefined;
+  }
+
+  /** `prisma.$transaction(items.map(…))` sends the writes as one batch. */
+  function batched(call: Node): boolean {
+    const outer = call.parent?.type === 'arguments' ? call.parent.parent : undefined;
+    return outer?.type === 'call_expression' && methodOf(outer) === '$transaction';
+  }
+
   /**
    * `items.map(helper)`: an array method that calls a helper by reference once per item, where
    * the helper queries, or sends a request built from its first argument (the item).
    */
   function helperPerItem(c: Node): void {
-    const method = methodOf(c);
-    if (!method || !LOOP_CALLBACK_METHODS.has(method) || calleeOf(c)?.type !== 'member_expression') return;
-    // prisma.$transaction(items.map(…)) sends the writes as one batch.
-    const outer = c.parent?.type === 'arguments' ? c.parent.parent : undefined;
-    if (outer?.type === 'call_expression' && methodOf(outer) === '$transaction') return;
+    const method = loopMethod(c);
+    if (!method || batched(c)) return;
     const first = firstKid(field(c, 'arguments')!);
     const h = first?.type === 'identifier' ? helperNamed(first.text) : undefined;
     if (!h) return;
-    const queries = h.remote ? h.remote.facts.querying.get(h.remote.name) : h.local ? functionQueries(h.local) ?? undefined : h.summary?.queries ?? undefined;
-    const ev = queries && (queries.depth ?? 1) <= MAX_DEPTH ? queries : undefined;
+    const ev = helperQueries(h);
     const sent = ev || !mayRequest() ? undefined : httpParamOf(h, 0);
     if (!ev && !sent) return;
     const api = (ev ?? sent)!.api;
@@ -1386,11 +1403,9 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     for (let p = node.parent; p; child = p, p = p.parent) {
       if (isFunction(p)) {
         const call = callOfArgument(p);
-        const method = call?.type === 'call_expression' ? methodOf(call) : undefined;
-        if (call && method && LOOP_CALLBACK_METHODS.has(method) && calleeOf(call)?.type === 'member_expression') {
-          // prisma.$transaction(items.map(…)) sends the writes as one batch.
-          const outer = call.parent?.type === 'arguments' ? call.parent.parent : undefined;
-          if (outer?.type === 'call_expression' && calleeName(outer) === '$transaction') return undefined;
+        const method = call ? loopMethod(call) : undefined;
+        if (call && method) {
+          if (batched(call)) return undefined;
           const params = field(p, 'parameters') ?? field(p, 'parameter');
           const vars = params ? identifiersIn(params) : new Set<string>();
           const body = field(p, 'body')!;

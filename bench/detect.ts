@@ -192,8 +192,9 @@ async function rediagnosis(ctx: Ctx, pool: ParserPool, label: string, big: strin
   }
   baseTree.delete();
   const reused = doc.reused;
+  const { recalled, tokensReused, statementsReanalysed } = doc;
   doc.dispose();
-  ctx.log(`${label}: ${findings} findings; ${reused} of ${rediagnose.length} edits answered without a full analysis`);
+  ctx.log(`${label}: ${findings} findings; of ${rediagnose.length} edits, ${reused} answered without a full analysis (${tokensReused} inside comments or strings no rule reads, ${statementsReanalysed} by re-analysing a statement or function) and ${recalled} by recalling the analysis of a text seen before (the edit undone)`);
   return {
     name: `re-diagnosis, 1-char edit / reparse (p95), ${label}`, ratio: p95(rediagnose) / p95(reparse), target: 1.5,
     detail: `5,000 lines, ${rediagnose.length} edits, ${reused} reused: reparse p50 ${median(reparse).toFixed(2)} ms p95 ${p95(reparse).toFixed(2)} ms; re-diagnosis p50 ${median(rediagnose).toFixed(2)} ms p95 ${p95(rediagnose).toFixed(2)} ms`,

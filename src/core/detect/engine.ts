@@ -9,8 +9,10 @@ import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
 import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayReport, workspaceSpecifiers } from './relevance';
-import { irrelevant, relevanceOf, statementInfo, type Relevance, type StatementInfo } from './statements';
+import { addBounds, boundsAConstant, irrelevant, relevanceOf, statementInfo, type Relevance, type StatementInfo } from './statements';
 import { applySuppressions } from './suppress';
+import { ROUTE_METHODS } from './js/apis';
+import { field } from './syntax';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
@@ -702,9 +704,11 @@ function listLineStarts(text: string): number[] {
 function functionAround(tree: Tree, a: number, b: number, top: Node): { node: Node; around: Node[] } | undefined {
   let node: Node | undefined;
   const around: Node[] = [];
-  for (let n: Node | null = tree.rootNode.descendantForIndex(a, Math.max(a, b - 1)); n; n = n.parent) {
+  const path = pathTo(tree, a, Math.max(a, b - 1));
+  for (let i = path.length - 1; i >= 0; i--) {
+    const n = path[i]!;
     if (isFunction(n)) {
-      const role = functionRole(n);
+      const role = functionRole(n, path[i - 1] ?? null, path[i - 2] ?? null);
       if (node) {
         if (role.loop) return undefined;
         around.push(n);
@@ -716,22 +720,46 @@ function functionAround(tree: Tree, a: number, b: number, top: Node): { node: No
   return node ? { node, around } : undefined;
 }
 
-/** The function of `type` spanning exactly [start, end) in a tree, with the functions and class bodies around it. */
+/** The function spanning exactly [start, end) with that type, and the functions and class bodies around it. */
 function functionAt(tree: Tree, start: number, end: number, type: string): { node: Node; around: Node[] } | undefined {
-  let node: Node | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
-  while (node && !(node.startIndex === start && node.endIndex === end && node.type === type)) {
-    if (node.startIndex < start || node.endIndex > end) return undefined;
-    node = node.parent;
+  const path = pathTo(tree, start, Math.max(start, end - 1));
+  const i = path.findIndex((n) => n.startIndex === start && n.endIndex === end && n.type === type);
+  if (i < 0) return undefined;
+  return { node: path[i]!, around: path.slice(0, i).filter((n) => isFunction(n) || n.type === 'class_body').reverse() };
+}
+
+/**
+ * The nodes from the root down to the innermost one holding the bytes from `a` to `last`
+ * (inclusive). Walked down with firstChildForIndex: web-tree-sitter finds a node's `parent` by
+ * searching from the root, so walking up costs the depth at each step.
+ */
+function pathTo(tree: Tree, a: number, last: number): Node[] {
+  const path: Node[] = [];
+  for (let node: Node | null = tree.rootNode; node; ) {
+    path.push(node);
+    const child: Node | null = node.firstChildForIndex(a);
+    node = child && child.startIndex <= a && child.endIndex > last ? child : null;
   }
-  if (!node) return undefined;
-  const around: Node[] = [];
-  for (let n = node.parent; n; n = n.parent) if (isFunction(n) || n.type === 'class_body') around.push(n);
-  return { node, around };
+  return path;
 }
 
 /** Journals are kept by where their statements start and their text (see DocumentAnalysis.withinStatement). */
-function journalKey(row: number, text: string): string {
-  return `${row}\0${text}`;
+function journalKey(start: Point, text: string): string {
+  return `${start.row}:${start.column}\0${text}`;
+}
+
+/** Whether a finding starts in [from, to). */
+function startsWithin(f: Finding, from: Point, to: Point): boolean {
+  return comparePoints(f.line - 1, f.column - 1, from) >= 0 && comparePoints(f.line - 1, f.column - 1, to) < 0;
+}
+
+/**
+ * A scope's findings, to recall when its text comes back at the same place — unless one reaches
+ * outside [from, to) (a quick fix that adds an import), which edits elsewhere may have moved.
+ */
+function settledWithin(findings: Finding[], from: Point, to: Point): Finding[] | undefined {
+  const inside = (line: number, column: number): boolean => comparePoints(line - 1, column - 1, from) >= 0 && comparePoints(line - 1, column - 1, to) <= 0;
+  return findings.every((f) => inside(f.line, f.column) && inside(f.endLine, f.endColumn) && (f.fix?.edits ?? []).every((e) => inside(e.line, e.column) && inside(e.endLine, e.endColumn))) ? findings : undefined;
 }
 
 /** Top-level statements an edit reached (see DocumentAnalysis.editedRegion). */
@@ -749,6 +777,15 @@ interface EditedRegion {
  * An open document: keeps its tree and re-analyses after edits by editing the old tree and
  * reparsing incrementally. Call `dispose()` when the document closes.
  */
+/** A full analysis of a document's text, and what later edits of that text reuse. */
+interface FullAnalysis {
+  text: string;
+  last: { result: FileResult; state: string };
+  customRules: boolean;
+  snapshot: JsSnapshot | undefined;
+  relevance: Relevance | undefined;
+}
+
 export class DocumentAnalysis {
   private tree: Tree | undefined;
   private version = 0;
@@ -758,14 +795,27 @@ export class DocumentAnalysis {
   private relevance: Relevance | undefined;
   /** The file as a whole at the last full analysis, to re-analyse one statement (JavaScript/TypeScript). */
   private snapshot: JsSnapshot | undefined;
-  /** Statements (first row and text) → their journal against the snapshot (typing a character and deleting it again). */
-  private readonly journals = new Map<string, string>();
+  /**
+   * Scopes (where they start and their text) → their journal against the snapshot, and their
+   * findings when those lie wholly inside (typing a character and deleting it again).
+   */
+  private readonly journals = new Map<string, { journal: string; findings?: Finding[] }>();
   /** Edits answered without a full analysis (tests and benchmarks). */
   reused = 0;
   /** Of those, edits answered by re-analysing the edited statement alone. */
   statementsReanalysed = 0;
   /** Of those, edits answered by re-analysing the function around the edit alone. */
   functionsReanalysed = 0;
+  /** Edits that gave back a text analysed in full before, in the same engine state (an undo). */
+  recalled = 0;
+  /** The last few full analyses, newest first (recalled by text). */
+  private readonly recent: FullAnalysis[] = [];
+  /** Of those re-analysed by function, edits that left a quiet function quiet (no analysis run). */
+  quietFunctions = 0;
+  /** Of those, edits inside a comment or a string no analyser reads (unchangedAfter). */
+  tokensReused = 0;
+  /** Custom rules applied at the last full analysis (their predicates may read any text). */
+  private customRules = false;
   /** Where the last edit of `update` starts (row, column). */
   private lastStart = { row: 0, column: 0 };
 
@@ -792,12 +842,36 @@ export class DocumentAnalysis {
       this.tree = parsed.tree;
     }
     const language = languageOf(this.file)!;
+    const state = this.engine.stateOf(this.file);
+    const recalled = this.recent.find((r) => r.text === this.text && r.last.state === state);
+    if (recalled) {
+      // An undo, or a character typed and deleted again: a text analysed before, in the same state.
+      this.recalled++;
+      this.restore(recalled);
+      return recalled.last.result;
+    }
     const { result, snapshot } = this.engine.analyseDocument({ text: this.text, language, tree: this.tree }, this.file, token);
-    this.last = { result, state: this.engine.stateOf(this.file) };
-    this.snapshot = this.engine.hasCustomRules(this.file) ? undefined : snapshot;
-    this.journals.clear();
-    this.relevance = this.engine.hasCustomRules(this.file) ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.workspaceImport);
+    const customRules = this.engine.hasCustomRules(this.file);
+    const analysis: FullAnalysis = {
+      text: this.text,
+      last: { result, state },
+      customRules,
+      snapshot: customRules ? undefined : snapshot,
+      relevance: customRules ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.workspaceImport),
+    };
+    this.recent.unshift(analysis);
+    this.recent.length = Math.min(this.recent.length, 3);
+    this.restore(analysis);
     return result;
+  }
+
+  private restore(analysis: FullAnalysis): void {
+    this.last = analysis.last;
+    this.customRules = analysis.customRules;
+    this.snapshot = analysis.snapshot;
+    // (Relevance goes on learning statements by their text, which holds whatever the file.)
+    this.relevance = analysis.relevance;
+    this.journals.clear();
   }
 
   /**
@@ -870,7 +944,7 @@ export class DocumentAnalysis {
     for (const n of region.gone) {
       const text = oldTextOf(n);
       const info = text === undefined ? undefined : relevance.byText.get(text);
-      if (!info || !irrelevant(info, relevance)) return undefined;
+      if (!info || !irrelevant(info, relevance) || boundsAConstant(text!, info, relevance)) return undefined;
     }
     const language = languageOf(this.file)!;
     const infos: Array<[string, StatementInfo]> = [];
@@ -878,7 +952,7 @@ export class DocumentAnalysis {
       const text = this.text.slice(n.startIndex, n.endIndex);
       // Typing a character and deleting it again gives back a statement seen before.
       const info = relevance.byText.get(text) ?? statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
-      if (!irrelevant(info, relevance)) return undefined;
+      if (!irrelevant(info, relevance) || boundsAConstant(text, info, relevance)) return undefined;
       infos.push([text, info]);
     }
     // Remember the new statements for the next edit (bounded: a full analysis starts afresh).
@@ -916,10 +990,21 @@ export class DocumentAnalysis {
     const oldText = before.text.slice(region.start, region.end - delta);
     // Suppression comments and worker starts reach other lines and files.
     if (/perflens|Worker/.test(newText) || /perflens|Worker/.test(oldText)) return undefined;
+    if (fn && this.quiet(change, fn.node, oldText, newText, snapshot)) {
+      this.statementsReanalysed++;
+      this.functionsReanalysed++;
+      this.quietFunctions++;
+      return { ...last.result, findings: moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text), notes: this.notesFor(tree) };
+    }
     const language = languageOf(this.file)!;
-    const row = this.lines.pointAt(region.start).row;
-    let oldJournal = this.journals.get(journalKey(row, oldText));
-    if (oldJournal === undefined) {
+    const from = this.lines.pointAt(region.start);
+    const to = this.lines.pointAt(region.end);
+    // The region before the edit ends where it ends now, less what the edit added on its line.
+    const oldTo = { row: to.row, column: to.row === this.lastStart.row ? to.column - delta : to.column };
+    const oldKey = journalKey(from, oldText);
+    const newKey = journalKey(from, newText);
+    let was = this.journals.get(oldKey);
+    if (was === undefined) {
       // The same statements (or function) in the old tree, unedited: in old offsets.
       const statements: Node[] = [];
       let oldInside: JsScope['inside'];
@@ -935,32 +1020,72 @@ export class DocumentAnalysis {
           if (n.endIndex === region.end - delta) break;
         }
       }
-      oldJournal = this.engine.reanalyseStatements({ text: before.text, language, tree: before.tree }, this.file, statements, snapshot, true, oldInside)?.journal;
-      if (oldJournal === undefined) return undefined;
+      const journal = this.engine.reanalyseStatements({ text: before.text, language, tree: before.tree }, this.file, statements, snapshot, true, oldInside)?.journal;
+      if (journal === undefined) return undefined;
+      was = { journal };
     }
-    const scoped = this.engine.reanalyseStatements({ text: this.text, language, tree }, this.file, region.statements, snapshot, false, inside);
-    if (!scoped) return undefined;
+    // The scope's findings before the edit are the last result's there (for an edit that undoes this one).
+    was.findings ??= settledWithin(last.result.findings.filter((f) => startsWithin(f, from, oldTo)), from, oldTo);
+    let now = this.journals.get(newKey);
+    let findings = now?.journal === was.journal ? now.findings : undefined;
+    if (now === undefined || (now.journal === was.journal && findings === undefined)) {
+      const scoped = this.engine.reanalyseStatements({ text: this.text, language, tree }, this.file, region.statements, snapshot, false, inside);
+      if (!scoped) return undefined;
+      findings = scoped.findings;
+      now = { journal: scoped.journal, findings: settledWithin(findings, from, to) };
+    }
     if (this.journals.size > 10_000) this.journals.clear();
-    this.journals.set(journalKey(row, oldText), oldJournal);
-    this.journals.set(journalKey(row, newText), scoped.journal);
-    if (scoped.journal !== oldJournal) return undefined;
+    this.journals.set(oldKey, was);
+    this.journals.set(newKey, now);
+    if (now.journal !== was.journal || findings === undefined) return undefined;
     // Names the statements now declare must be known to the relevance of the other statements.
     const relevance = this.relevance;
     if (relevance) {
       for (const n of statementRegion.statements) {
         const text = this.text.slice(n.startIndex, n.endIndex);
-        const info = statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
+        const info = relevance.byText.get(text) ?? statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
         if (info.declared.some((d) => !relevance.declared.has(d))) { this.relevance = undefined; break; }
         relevance.byText.set(text, info);
+        addBounds(text, relevance.bounds);
       }
     }
-    const from = this.lines.pointAt(region.start);
-    const to = this.lines.pointAt(region.end);
-    const within = (f: Finding): boolean => comparePoints(f.line - 1, f.column - 1, from) >= 0 && comparePoints(f.line - 1, f.column - 1, to) < 0;
-    const kept = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text).filter((f) => !within(f));
+    const kept = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text).filter((f) => !startsWithin(f, from, to));
     this.statementsReanalysed++;
     if (fn) this.functionsReanalysed++;
-    return { ...last.result, findings: dedupe([...kept, ...scoped.findings]), notes: this.notesFor(tree) };
+    return { ...last.result, findings: dedupe([...kept, ...findings]), notes: this.notesFor(tree) };
+  }
+
+  /**
+   * Whether an edit inside the body of a function that is re-analysed alone (editedFunction)
+   * leaves it quiet before and after: naming no API the rules know, no number constant a loop
+   * bound reads, no name or member of `this` through which code reaches what the rules see
+   * (JsSnapshot.mattering), and nothing the analysers find by method name alone. Such a function blocks,
+   * queries and sends nothing, holds no finding, and — in no loop and not run inline — gives none
+   * to the code around it: the findings stay as they were, moved with the text.
+   */
+  private quiet(change: TextChange, fn: Node, oldText: string, newText: string, snapshot: JsSnapshot): boolean {
+    const relevance = this.relevance;
+    const last = this.last;
+    const body = field(fn, 'body');
+    const a = change.rangeOffset;
+    if (!relevance || !last || !body || a <= body.startIndex || a + change.text.length >= body.endIndex) return false;
+    // Sequelize and Mongoose instance writes (`x.save()`) are found by method name alone.
+    if (snapshot.usesSequelize || snapshot.usesMongoose) return false;
+    const from = this.lines.pointAt(fn.startIndex);
+    const to = this.lines.pointAt(fn.endIndex);
+    if (last.result.findings.some((f) => startsWithin(f, from, to))) return false;
+    const { names, members } = snapshot.mattering;
+    const language = languageOf(this.file)!;
+    const quiet = (text: string): boolean => {
+      // DataLoader calls are found by name alone (`loaders.user.load(id)`).
+      if (/loader/i.test(text) && /\.\s*load\b/.test(text)) return false;
+      for (const m of text.matchAll(MEMBER_OF_THIS)) if (!m[1] || members.has(m[1])) return false;
+      const info = statementInfo(fn, text, language, this.engine.detectorOptions, this.workspaceImport);
+      if (info.seed || boundsAConstant(text, info, relevance)) return false;
+      for (const u of info.used) if (names.has(u)) return false;
+      return true;
+    };
+    return quiet(newText) && quiet(oldText);
   }
 
   /**
@@ -1045,40 +1170,61 @@ export class DocumentAnalysis {
 
   /**
    * The previous findings, moved along the line, when an edit cannot change them: spaces or tabs
-   * added or removed between two tokens on one line (no newline, so line-based suppressions keep
-   * their lines; not in a string, comment or Python indentation), the syntax tree unchanged, no
-   * finding spanning the edit, and the engine in the state of the last full analysis.
+   * added or removed between two tokens on one line (not in a string, comment or Python
+   * indentation), or any edit inside one comment that keeps its bounds and names nothing the
+   * engine reads in comments (suppressions, worker starts). No newline (line-based suppressions
+   * keep their lines), the tree unchanged around the edit, no finding spanning it, no custom rule
+   * (its predicates may read any text), and the engine in the state of the last full analysis.
    * Undefined: analyse again.
    */
   private unchangedAfter(change: TextChange, removed: string, old: Tree, tree: Tree): FileResult | undefined {
     const last = this.last;
-    if (!last || last.result.skipped) return undefined;
-    const removedLength = removed.length;
-    const inserted = change.text;
-    if (!/^[ \t]*$/.test(inserted) || !/^[ \t]*$/.test(removed)) return undefined;
-    if (removedLength > 0 && inserted.length > 0) return undefined;
-    const a = change.rangeOffset;
-    const start = this.lastStart;
+    if (!last || last.result.skipped || this.customRules) return undefined;
     if (this.engine.stateOf(this.file) !== last.state) return undefined;
-    const language = languageOf(this.file);
-    if (language === 'python') {
-      const lineStart = a - start.column;
-      if (/^[ \t]*$/.test(this.text.slice(lineStart, a))) return undefined; // indentation
-    }
-    // In the new tree the inserted range (or the deletion point) must fall between tokens.
-    const end = a + inserted.length;
-    if (!betweenTokens(tree, a, end)) return undefined;
-    // The edited old tree collapsed the removed range to `a`: no token of it may hold that point.
-    if (removedLength > 0 && !betweenTokens(old, a, a)) return undefined;
+    const gap = this.betweenTokens(change, removed, old, tree);
+    if (!gap && !this.withinOpaqueToken(change, removed, old, tree)) return undefined;
     // The same tokens with no newline between them parse the same; error recovery, which weighs
     // skipped characters, may not, and anywhere in the file (a test found it): with an error in
     // the tree, ask tree-sitter what changed.
     if ((tree.rootNode.hasError || old.rootNode.hasError) && this.changedRanges(old, tree).length > 0) return undefined;
     // A finding whose text holds the edit may quote that text in its message: analyse again.
+    const start = this.lastStart;
     const oldEnd = advance(start, removed);
     const spans = (f: Finding): boolean => comparePoints(f.line - 1, f.column - 1, oldEnd) < 0 && comparePoints(f.endLine - 1, f.endColumn - 1, start) > 0;
     if (last.result.findings.some(spans)) return undefined;
-    return { ...last.result, findings: moveFindings(last.result.findings, this.file, start, removed, inserted) };
+    if (!gap) this.tokensReused++;
+    return { ...last.result, findings: moveFindings(last.result.findings, this.file, start, removed, change.text) };
+  }
+
+  /** Spaces or tabs added or removed between two tokens (unchangedAfter). */
+  private betweenTokens(change: TextChange, removed: string, old: Tree, tree: Tree): boolean {
+    const inserted = change.text;
+    const a = change.rangeOffset;
+    if (!/^[ \t]*$/.test(inserted) || !/^[ \t]*$/.test(removed) || (removed.length > 0 && inserted.length > 0)) return false;
+    if (languageOf(this.file) === 'python' && /^[ \t]*$/.test(this.text.slice(a - this.lastStart.column, a))) return false; // indentation
+    // In the new tree the inserted range (or the deletion point) must fall between tokens; the
+    // edited old tree collapsed the removed range to `a`: no token of it may hold that point.
+    return betweenTokens(tree, a, a + inserted.length) && (removed.length === 0 || betweenTokens(old, a, a));
+  }
+
+  /**
+   * An edit inside one comment, or inside the text of a string no analyser reads, that keeps
+   * the token's bounds and names nothing the engine finds by text (unchangedAfter).
+   */
+  private withinOpaqueToken(change: TextChange, removed: string, old: Tree, tree: Tree): boolean {
+    const inserted = change.text;
+    const a = change.rangeOffset;
+    const end = a + inserted.length;
+    if (/[\r\n]/.test(inserted) || /[\r\n]/.test(removed)) return false;
+    // One token holds the edit strictly inside, in both trees (the old one edited: new offsets).
+    const path = tokenPath(tree, a, end);
+    const now = path?.[path.length - 1];
+    if (!now || !(now.type.includes('comment') || (STRING_TEXT.has(now.type) && unreadString(path!, languageOf(this.file)!)))) return false;
+    const was = tokenPath(old, a, a)?.pop();
+    if (!was || now.type !== was.type || now.startIndex !== was.startIndex || now.endIndex !== was.endIndex) return false;
+    const text = this.text.slice(now.startIndex, now.endIndex);
+    const before = text.slice(0, a - now.startIndex) + removed + text.slice(end - now.startIndex);
+    return !TEXT_READ.test(text) && !TEXT_READ.test(before);
   }
 
   private changed: { old: Tree; tree: Tree; ranges: Range[] } | undefined;
@@ -1114,6 +1260,71 @@ function mayStartWorkers(bytes: Buffer): boolean {
 }
 
 const OPAQUE = /string|template|comment|regex|jsx_text|heredoc/;
+
+/** What the engine finds by text, even in comments and strings: suppressions, worker starts. */
+const TEXT_READ = /perflens|Worker|parentPort|workerData/;
+
+/** `this` or `super`, and the member read through it (none: `this` passed on whole, or `this[x]`). */
+const MEMBER_OF_THIS = /\b(?:this|super)\b(?:\s*\??\.\s*#?([A-Za-z_$][\w$]*))?/g;
+
+/** The tokens holding the text of a string literal (JavaScript/TypeScript, Python). */
+const STRING_TEXT = new Set(['string_fragment', 'string_content']);
+
+/**
+ * The nodes from the root to the token (a node without children) that holds [start, end)
+ * strictly inside — from its second character to before its end, so the edit cannot join it to a
+ * neighbour — through no error or missing node. Undefined when no token does.
+ */
+function tokenPath(tree: Tree, start: number, end: number): Node[] | undefined {
+  const path: Node[] = [];
+  for (let node = tree.rootNode; ;) {
+    if (node.type === 'ERROR' || node.isMissing) return undefined;
+    path.push(node);
+    const child = node.firstChildForIndex(start);
+    if (!child || child.startIndex >= start || child.endIndex <= end) return undefined;
+    if (child.childCount === 0) return [...path, child];
+    node = child;
+  }
+}
+
+/**
+ * Whether the analysers never read the string whose text token ends `path`: in Python, a
+ * docstring (a string alone as a statement); in JavaScript/TypeScript, a string in a simple
+ * statement (a declaration, an expression, a return or a throw, not in a loop's head) that is no
+ * import, decorator, subscript, property key, type or JSX, and no callee nor first argument of a
+ * call that reads one (modules, routes, events, workers). No message quotes such a string.
+ */
+function unreadString(path: readonly Node[], language: LanguageId): boolean {
+  const string = path[path.length - 2];
+  if (!string || (string.type !== 'string' && string.type !== 'template_string')) return false;
+  if (language === 'python') return path[path.length - 3]?.type === 'expression_statement' && path[path.length - 3]!.namedChildCount === 1;
+  for (let i = path.length - 3; i >= 0; i--) {
+    const n = path[i]!;
+    if (SIMPLE_STATEMENTS.has(n.type)) return !LOOPS.has(path[i - 1]?.type ?? '');
+    if (n.type === 'arguments' && path[i - 1] && /^(call|new)_expression$/.test(path[i - 1]!.type)) {
+      if (n.namedChild(0)?.startIndex === string.startIndex && readsFirstArgument(path[i - 1]!)) return false;
+      i--; // past the call: its arguments are not its callee
+      continue;
+    }
+    if (READ_AROUND_STRINGS.test(n.type)) return false;
+    if (n.type === 'pair' && field(n, 'key')?.startIndex === path[i + 1]!.startIndex) return false;
+    if (/statement|declaration|program|class_body|statement_block/.test(n.type)) return false;
+  }
+  return false;
+}
+
+/** Calls whose first argument an analyser reads when it is a string (analyzeJs.ts: requireOf, servingOfCall, jsWorkerTargets). */
+function readsFirstArgument(call: Node): boolean {
+  const callee = field(call, call.type === 'new_expression' ? 'constructor' : 'function');
+  if (callee?.type === 'identifier') return callee.text === 'require' || callee.text.includes('Worker');
+  if (callee?.type !== 'member_expression') return true;
+  const method = field(callee, 'property')?.text ?? '';
+  return ROUTE_METHODS.has(method) || /^(on|once|addListener|prependListener|addHook|register)$/.test(method) || callee.text.includes('Worker');
+}
+
+const SIMPLE_STATEMENTS = new Set(['expression_statement', 'lexical_declaration', 'variable_declaration', 'return_statement', 'throw_statement']);
+const LOOPS = new Set(['for_statement', 'for_in_statement', 'while_statement', 'do_statement']);
+const READ_AROUND_STRINGS = /^(call_expression|new_expression|arguments|decorator|subscript_expression|import|export|formal_parameters|type_annotation|type_arguments|literal_type|jsx_)/;
 
 /** True when [start, end) (or the point `start` when empty) lies in a gap between tokens, outside strings and comments. */
 function betweenTokens(tree: Tree, start: number, end: number): boolean {

@@ -30,6 +30,12 @@ export interface StatementInfo {
 export interface Relevance {
   /** Names the relevant statements declare. */
   declared: Set<string>;
+  /**
+   * Names the relevant statements compare with (`i < MAX`): a `const MAX = 3` makes a loop up to
+   * it a count loop, whatever its statement (the one value of a declaration the analysers read).
+   * Grows with the statements edits re-analyse (a superset).
+   */
+  bounds: Set<string>;
   /** Statement text → what it declares and uses (edits look their old statement up here). */
   byText: Map<string, StatementInfo>;
 }
@@ -166,7 +172,27 @@ export function relevanceOf(root: Node, source: string, language: LanguageId, op
   }
   const byText = new Map<string, StatementInfo>();
   for (const s of statements) byText.set(s.text, s.info);
-  return { declared, byText };
+  // Loops in irrelevant statements hold no query: their bounds cannot matter.
+  const bounds = new Set<string>();
+  statements.forEach((s, i) => { if (relevant[i]) addBounds(s.text, bounds); });
+  return { declared, bounds, byText };
+}
+
+const BOUND = /[<>]=?\s*([A-Za-z_$][\w$]*)/g;
+
+/** Adds the names a text compares with (Relevance.bounds). */
+export function addBounds(text: string, bounds: Set<string>): void {
+  for (const m of text.matchAll(BOUND)) bounds.add(m[1]!);
+}
+
+/**
+ * Whether a statement may declare a number constant that a loop bound reads (Relevance.bounds):
+ * an edit there can make a loop elsewhere a count loop, or no longer one.
+ */
+export function boundsAConstant(text: string, info: StatementInfo, relevance: Relevance): boolean {
+  if (!/\bconst\b/.test(text) || !/=\s*\.?\d/.test(text)) return false;
+  for (const u of info.used) if (relevance.bounds.has(u)) return true;
+  return false;
 }
 
 function linked(info: StatementInfo, declared: ReadonlySet<string>): boolean {

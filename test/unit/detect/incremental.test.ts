@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DetectorEngine } from '../../../src/core/detect/engine';
 import type { FileResult } from '../../../src/core/detect/types';
 import { repoRoot, sourceFilesUnder } from './helpers';
@@ -87,6 +87,132 @@ describe('re-diagnosis of edits inside statements that cannot matter', () => {
   });
 });
 
+// Typing inside a comment, or inside a string no analyser reads, changes no finding
+// (unchangedAfter): the findings are moved, not computed again — except in the comments the
+// engine reads (suppressions) and the strings the analysers read (modules, routes, events).
+describe('re-diagnosis of edits inside comments and strings', () => {
+  const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'commented.js');
+  const original = readFileSync(file, 'utf8');
+
+  it('answers them without analysing again, and always as a fresh analysis would', async () => {
+    const doc = await engine.openDocument(file, original);
+    const fresh = new DetectorEngine();
+    try {
+      expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 51], ['n-plus-one', 61]]);
+      let text = original;
+      let seed = 5;
+      const random = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      // The comments and strings, in turn, typed into at random places: a letter, a space, a
+      // star, a slash, a deletion.
+      let typed = 0;
+      for (let i = 0; i < 300; i++) {
+        const comments = [...text.matchAll(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|'[^'\n]*'|`[^`]*`/g)];
+        expect(comments.length).toBeGreaterThan(10);
+        const comment = comments[i % comments.length]!;
+        const at = comment.index + 2 + random(Math.max(1, comment[0].length - 4));
+        const change = i % 5 === 4 ? { rangeOffset: at, rangeLength: 1, text: '' } : { rangeOffset: at, rangeLength: 0, text: ['x', ' ', '*', '/'][i % 5]! };
+        if (text.slice(change.rangeOffset, change.rangeOffset + change.rangeLength).includes('\n')) continue;
+        text = text.slice(0, change.rangeOffset) + change.text + text.slice(change.rangeOffset + change.rangeLength);
+        const updated = doc.update([change]);
+        const expected = await fresh.analyseFile(file, text);
+        expect(comparable(updated), `edit ${i} at ${change.rangeOffset} (${JSON.stringify(change.text)}, -${change.rangeLength})`).toEqual(comparable(expected));
+        typed++;
+      }
+      expect(typed).toBeGreaterThan(250);
+      // Most land strictly inside a comment that keeps its bounds (a `*/` typed can end one early).
+      expect(doc.tokensReused).toBeGreaterThan(typed / 2);
+    } finally {
+      doc.dispose();
+      fresh.dispose();
+    }
+  });
+
+  it('analyses again after an edit of a string that names a route, not of one no rule reads', async () => {
+    const doc = await engine.openDocument(file, original);
+    try {
+      doc.analyse();
+      const quiet = original.indexOf('Daily report') + 3;
+      doc.update([{ rangeOffset: quiet, rangeLength: 0, text: 'x' }]);
+      expect(doc.tokensReused).toBe(1);
+      const route = original.indexOf("'/report'") + 3;
+      const updated = doc.update([{ rangeOffset: route + 1, rangeLength: 0, text: 'x' }]);
+      expect(doc.tokensReused).toBe(1);
+      expect(updated.findings.find((f) => f.rule === 'blocking-call')?.message).toContain('GET /rexport');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('analyses again after an edit of a suppression comment', async () => {
+    const doc = await engine.openDocument(file, original);
+    try {
+      expect(doc.analyse().findings.some((f) => f.line === 68)).toBe(false);
+      const at = original.indexOf('blocking-call', original.indexOf('perflens-ignore-next-line'));
+      const updated = doc.update([{ rangeOffset: at, rangeLength: 1, text: 'x' }]);
+      expect(doc.tokensReused).toBe(0);
+      expect(updated.findings.filter((f) => f.line === 68).map((f) => f.rule)).toEqual(['blocking-call']);
+    } finally {
+      doc.dispose();
+    }
+  });
+});
+
+// An undo, or a character typed and deleted again, gives back a text analysed before: its full
+// analysis is recalled (DocumentAnalysis.recent), and a re-analysed scope's findings too.
+describe('re-diagnosis of an edit undone', () => {
+  it('recalls the analysis of the text as it was', async () => {
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'commented.js');
+    const original = readFileSync(file, 'utf8');
+    const doc = await engine.openDocument(file, original);
+    try {
+      const first = doc.analyse();
+      // A newline needs a full analysis (rows move); deleting it gives back the first text.
+      const at = original.indexOf('app.listen');
+      const split = doc.update([{ rangeOffset: at, rangeLength: 0, text: '\n' }]);
+      expect(split.findings.length).toBe(first.findings.length);
+      expect(doc.recalled).toBe(0);
+      const undone = doc.update([{ rangeOffset: at, rangeLength: 1, text: '' }]);
+      expect(doc.recalled).toBe(1);
+      expect(comparable(undone)).toEqual(comparable(first));
+      // A character typed into the handler's loop and deleted: the second edit runs no analysis.
+      const inLoop = original.indexOf('post.authorId') + 4;
+      doc.update([{ rangeOffset: inLoop, rangeLength: 0, text: 'x' }]);
+      const reanalysed = doc.statementsReanalysed;
+      expect(reanalysed).toBeGreaterThan(0);
+      const runs = vi.spyOn(engine, 'reanalyseStatements');
+      const back = doc.update([{ rangeOffset: inLoop, rangeLength: 1, text: '' }]);
+      expect(runs).not.toHaveBeenCalled();
+      runs.mockRestore();
+      expect(doc.statementsReanalysed).toBe(reanalysed + 1);
+      expect(comparable(back)).toEqual(comparable(first));
+    } finally {
+      doc.dispose();
+    }
+  });
+});
+
+describe('re-diagnosis after an edit of a number constant', () => {
+  it('analyses again when a loop elsewhere counts up to it', async () => {
+    // `const MAX = 3` declares nothing the rules know, but a loop up to it is a count loop (no
+    // N+1): made `const MAX = n`, the loop iterates something else and the query in it counts.
+    const text = "const { Pool } = require('pg');\nconst pool = new Pool();\nconst MAX = 3;\nasync function retry() {\n  for (let i = 0; i < MAX; i++) {\n    await pool.query('SELECT 1');\n  }\n}\nmodule.exports = { retry };\n";
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'bound.js');
+    const doc = await engine.openDocument(file, text);
+    const fresh = new DetectorEngine();
+    try {
+      expect(doc.analyse().findings).toEqual([]);
+      const at = text.indexOf('3;');
+      const updated = doc.update([{ rangeOffset: at, rangeLength: 1, text: 'n' }]);
+      const expected = await fresh.analyseFile(file, text.slice(0, at) + 'n' + text.slice(at + 1));
+      expect(expected.findings.map((f) => [f.rule, f.line])).toEqual([['n-plus-one', 6]]);
+      expect(comparable(updated)).toEqual(comparable(expected));
+    } finally {
+      doc.dispose();
+      fresh.dispose();
+    }
+  });
+});
+
 describe('re-diagnosis moves findings along their line', () => {
   it('shifts the columns of a finding after a space inserted before it, and keeps its message', async () => {
     const text = "const fs = require('fs');\nasync function f() {\n  return fs.readFileSync('a');\n}\n";
@@ -134,12 +260,16 @@ describe('re-diagnosis of edits inside statements that matter', () => {
             const change = kind === 0 ? { rangeOffset: offset, rangeLength: 0, text: inserts[random(inserts.length)]! }
               : kind === 1 ? { rangeOffset: offset, rangeLength: text[offset] === '\n' ? 0 : 1, text: '' }
               : { rangeOffset: offset, rangeLength: Math.max(0, (/^[\w$]+/.exec(text.slice(offset))?.[0].length ?? 0)), text: 'renamed' };
-            text = text.slice(0, change.rangeOffset) + change.text + text.slice(change.rangeOffset + change.rangeLength);
-            const updated = doc.update([change]);
-            const expected = await fresh.analyseFile(file, text);
-            expect(comparable(updated), `${path.relative(holdout, file)}: edit ${i} at ${change.rangeOffset} (${JSON.stringify(change.text)}, -${change.rangeLength})`).toEqual(comparable(expected));
-            expect(updated.notes).toEqual(expected.notes);
-            edits++;
+            // A third of the edits are undone at once (recalled: DocumentAnalysis.recent, journals).
+            const undo = { rangeOffset: change.rangeOffset, rangeLength: change.text.length, text: text.slice(change.rangeOffset, change.rangeOffset + change.rangeLength) };
+            for (const step of random(3) === 0 ? [change, undo] : [change]) {
+              text = text.slice(0, step.rangeOffset) + step.text + text.slice(step.rangeOffset + step.rangeLength);
+              const updated = doc.update([step]);
+              const expected = await fresh.analyseFile(file, text);
+              expect(comparable(updated), `${path.relative(holdout, file)}: edit ${i} at ${step.rangeOffset} (${JSON.stringify(step.text)}, -${step.rangeLength})`).toEqual(comparable(expected));
+              expect(updated.notes).toEqual(expected.notes);
+              edits++;
+            }
           }
           reanalysed += doc.statementsReanalysed;
           functions += doc.functionsReanalysed;

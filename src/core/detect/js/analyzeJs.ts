@@ -104,6 +104,14 @@ export interface JsSnapshot {
   usesMongoose: boolean;
   /** Something in the file can send an HTTP request (see mayRequest). */
   requests: boolean;
+  /**
+   * The names through which code reaches what the rules see: imports a rule can see, clients,
+   * the globals the rules know, and the local functions (by name, as calls resolve them) that
+   * block, query or send a request; and the members of `this` that are clients or such methods.
+   * A function whose text names none of these, no API, and no such member blocks, queries and
+   * sends nothing (DocumentAnalysis.quiet).
+   */
+  mattering: { names: Set<string>; members: Set<string> };
 }
 
 /**
@@ -198,9 +206,9 @@ function rootKey(root: Node, pathParts: string[]): { key: string; rest: string[]
  * How the code around a function runs it: inline (an array callback, a Promise executor: its
  * calls are the enclosing function's), once per item (a loop callback), or neither.
  */
-export function functionRole(f: Node): { inline: boolean; loop: boolean } {
-  const args = f.parent;
-  const call = args?.type === 'arguments' ? args.parent : null;
+export function functionRole(f: Node, parent: Node | null = f.parent, grandparent?: Node | null): { inline: boolean; loop: boolean } {
+  const args = parent;
+  const call = args?.type === 'arguments' ? (grandparent === undefined ? args.parent : grandparent) : null;
   if (!call || (call.type !== 'call_expression' && call.type !== 'new_expression')) return { inline: false, loop: false };
   if (call.type === 'new_expression') return { inline: field(call, 'constructor')?.text === 'Promise', loop: false };
   const method = calleeName(call);
@@ -1523,10 +1531,17 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     const reg = registrationOf(name);
     if (reg) registered.set(name, reg);
   }
+  const matters = (f: FunctionSummary): boolean => !!f.blocks || !!f.queries || f.http.length > 0;
+  const mattering = { names: new Set(GLOBAL_NAMES), members: new Set<string>() };
+  for (const [k, b] of bindings) if (!unseenBinding(k, b.module)) mattering.names.add(k);
+  for (const [k, w] of workspaceImports) if (!unseenWorkspace(k, w.facts)) mattering.names.add(k);
+  for (const k of clients.keys()) (k.startsWith('this.') ? mattering.members : mattering.names).add(k.replace(/^this\./, ''));
+  for (const [name, f] of functionSummaries) if (matters(f)) mattering.names.add(name);
+  for (const [key, m] of methods) if (matters(m)) mattering.members.add(key.slice(key.indexOf(':') + 1));
   const snapshot: JsSnapshot = {
     bindings, workspaceImports, clients, functions: functionSummaries, methods, functionWriters, exportWriters, functionNames, exported, topLevelCallers,
     registrations: registered, references, constNumbers: constNumbers(), worker: facts.worker,
-    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose, requests: mayRequest(),
+    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose, requests: mayRequest(), mattering,
   };
   return { findings, facts, snapshot };
 }

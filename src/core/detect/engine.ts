@@ -9,7 +9,7 @@ import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
 import { compileCustomRule, loadCustomRulesFrom, runCustomRules, type CustomRule, type CustomRuleLoad } from './custom';
 import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayReport, workspaceSpecifiers } from './relevance';
-import { addBounds, boundsAConstant, irrelevant, relevanceOf, statementInfo, type Relevance, type StatementInfo } from './statements';
+import { addBounds, boundsAConstant, irrelevant, mayDeclareNumber, relevanceOf, statementInfo, type Relevance, type StatementInfo } from './statements';
 import { applySuppressions } from './suppress';
 import { ROUTE_METHODS } from './js/apis';
 import { field } from './syntax';
@@ -67,6 +67,8 @@ export class DetectorEngine {
   private readonly pool: ParserPool;
   private readonly ownsPool: boolean;
   private readonly factsCache = new Map<string, ModuleFacts>();
+  /** During indexing, files read for their facts before the index visits them. */
+  private readonly readAhead = new Map<string, Buffer>();
   /** The workspace modules each analysed file resolved (for invalidation). */
   private readonly dependencies = new Map<string, Set<string>>();
   /** Modules whose facts are being computed, outermost first. */
@@ -227,11 +229,15 @@ export class DetectorEngine {
       return undefined;
     }
     if (!specifier.startsWith('.') && !specifier.startsWith('/')) return undefined;
+    // path.resolve normalises once; the candidates are built by concatenation (path.join
+    // normalises each again: a tenth of a workspace scan of node_modules went there).
     const base = path.resolve(dir, specifier);
+    if (languageOf(base) && this.exists(base)) return base;
     const stripped = base.replace(/\.[cm]?jsx?$/, '');
-    const exts = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx', '.mts', '.cts'];
-    const candidates = [base, ...exts.map((e) => stripped + e), ...exts.map((e) => path.join(base, `index${e}`))];
-    return candidates.find((c) => languageOf(c) && this.exists(c));
+    for (const e of JS_EXTENSIONS) if (languageOf(stripped + e) && this.exists(stripped + e)) return stripped + e;
+    const index = base.endsWith(path.sep) ? `${base}index` : `${base}${path.sep}index`;
+    for (const e of JS_EXTENSIONS) if (languageOf(index + e) && this.exists(index + e)) return index + e;
+    return undefined;
   }
 
   /**
@@ -255,7 +261,12 @@ export class DetectorEngine {
       return undefined;
     }
     if (this.stack.length >= MAX_IMPORT_DEPTH) return undefined;
-    const bytes = knownBytes ?? this.read(file);
+    let bytes = knownBytes;
+    if (!bytes) {
+      bytes = this.read(file);
+      // Indexing visits the file later: it reads it once (see indexWorkspace).
+      if (bytes && this.resolveMemo) this.readAhead.set(file, bytes);
+    }
     if (!bytes || skipReason(file, bytes, this.options.maxFileBytes)) {
       const empty = emptyFacts(file);
       this.factsCache.set(file, empty);
@@ -398,7 +409,9 @@ export class DetectorEngine {
         if (token?.isCancellationRequested) throw new CancelledError();
         const abs = path.resolve(f);
         if (!languageOf(abs)) continue;
-        const bytes = this.read(abs);
+        // A module imported by one indexed before was read then.
+        const bytes = this.readAhead.get(abs) ?? this.read(abs);
+        this.readAhead.delete(abs);
         if (bytes && /\.[cm]?[jt]sx?$/.test(abs) && bytes.length < (this.options.maxFileBytes ?? DEFAULT_MAX_BYTES) && mayStartWorkers(bytes)) for (const w of jsWorkerTargets(bytes.toString('utf8'), abs)) this.workerFiles.add(w);
         // A Python module that cannot report (no async context, no query API, importing no
         // workspace module that queries) is parsed only if another module asks for its facts.
@@ -414,6 +427,7 @@ export class DetectorEngine {
       }
     } finally {
       if (batch) { this.resolveMemo = undefined; this.directoryMemo = undefined; }
+      this.readAhead.clear();
     }
   }
 
@@ -1068,7 +1082,7 @@ export class DocumentAnalysis {
     const last = this.last;
     const body = field(fn, 'body');
     const a = change.rangeOffset;
-    if (!relevance || !last || !body || a <= body.startIndex || a + change.text.length >= body.endIndex) return false;
+    if (!last || !body || a <= body.startIndex || a + change.text.length >= body.endIndex) return false;
     // Sequelize and Mongoose instance writes (`x.save()`) are found by method name alone.
     if (snapshot.usesSequelize || snapshot.usesMongoose) return false;
     const from = this.lines.pointAt(fn.startIndex);
@@ -1079,9 +1093,10 @@ export class DocumentAnalysis {
     const quiet = (text: string): boolean => {
       // DataLoader calls are found by name alone (`loaders.user.load(id)`).
       if (/loader/i.test(text) && /\.\s*load\b/.test(text)) return false;
-      for (const m of text.matchAll(MEMBER_OF_THIS)) if (!m[1] || members.has(m[1])) return false;
+      for (const m of text.matchAll(MEMBER_OF_THIS)) if (m[2] || members.has(m[1] ?? '')) return false;
       const info = statementInfo(fn, text, language, this.engine.detectorOptions, this.workspaceImport);
-      if (info.seed || boundsAConstant(text, info, relevance)) return false;
+      // Without relevance (an edit declared new names), no bound is known: no number constant.
+      if (info.seed || (relevance ? boundsAConstant(text, info, relevance) : mayDeclareNumber(text))) return false;
       for (const u of info.used) if (names.has(u)) return false;
       return true;
     };
@@ -1254,6 +1269,9 @@ export class DocumentAnalysis {
   }
 }
 
+/** What a relative import may leave out, in the order they are tried. */
+const JS_EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx', '.mts', '.cts'];
+
 /** Cheap test before the worker-target scan: only files that mention `Worker` can start one. */
 function mayStartWorkers(bytes: Buffer): boolean {
   return bytes.includes('Worker');
@@ -1264,8 +1282,11 @@ const OPAQUE = /string|template|comment|regex|jsx_text|heredoc/;
 /** What the engine finds by text, even in comments and strings: suppressions, worker starts. */
 const TEXT_READ = /perflens|Worker|parentPort|workerData/;
 
-/** `this` or `super`, and the member read through it (none: `this` passed on whole, or `this[x]`). */
-const MEMBER_OF_THIS = /\b(?:this|super)\b(?:\s*\??\.\s*#?([A-Za-z_$][\w$]*))?/g;
+/**
+ * `this` or `super`, and the member read through it, or `[` for a computed one (the analysers
+ * reach methods and clients through `this.name` alone: `this` on its own reaches nothing).
+ */
+const MEMBER_OF_THIS = /\b(?:this|super)\b(?:\s*\??\.\s*#?([A-Za-z_$][\w$]*)|\s*(\[))?/g;
 
 /** The tokens holding the text of a string literal (JavaScript/TypeScript, Python). */
 const STRING_TEXT = new Set(['string_fragment', 'string_content']);

@@ -185,12 +185,17 @@ export function addBounds(text: string, bounds: Set<string>): void {
   for (const m of text.matchAll(BOUND)) bounds.add(m[1]!);
 }
 
+/** Whether a text may declare a number constant (`const N = 3`). */
+export function mayDeclareNumber(text: string): boolean {
+  return /\bconst\b/.test(text) && /=\s*\.?\d/.test(text);
+}
+
 /**
  * Whether a statement may declare a number constant that a loop bound reads (Relevance.bounds):
  * an edit there can make a loop elsewhere a count loop, or no longer one.
  */
 export function boundsAConstant(text: string, info: StatementInfo, relevance: Relevance): boolean {
-  if (!/\bconst\b/.test(text) || !/=\s*\.?\d/.test(text)) return false;
+  if (!mayDeclareNumber(text)) return false;
   for (const u of info.used) if (relevance.bounds.has(u)) return true;
   return false;
 }

@@ -31,6 +31,8 @@ interface Binding {
 const KNOWN_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis', 'axios', 'dataloader', 'mongoose', 'sequelize', 'sequelize-typescript', 'typeorm', 'crypto', 'worker_threads', 'http', 'https', 'http2', 'net', 'tls']);
 /** `fetch`, or an HTTP module named in a string (`require('axios')`, `from "got"`). */
 const HTTP_WORDS = new RegExp(`\\bfetch\\b|['"\`](?:node:)?(?:${[...HTTP_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
+/** `Atomics.wait`, or a module with blocking APIs named in a string (`require('fs')`, `from "bcrypt"`). */
+const BLOCK_WORDS = new RegExp(`\\bAtomics\\s*\\.\\s*wait\\b|['"\`](?:node:)?(?:${[...SYNC_MODULES, ...Object.keys(LIBRARY_BLOCKERS), 'better-sqlite3'].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
 /** Names the rules look up by themselves: a binding of one of them always matters. */
 const GLOBAL_NAMES = new Set(['fetch', 'Atomics', 'require']);
 /** Besides route methods, the callee names `servingOfCall` can make something of. */
@@ -104,6 +106,8 @@ export interface JsSnapshot {
   usesMongoose: boolean;
   /** Something in the file can send an HTTP request (see mayRequest). */
   requests: boolean;
+  /** Something in the file can block (see mayBlock). */
+  blocks: boolean;
   /**
    * The names through which code reaches what the rules see: imports a rule can see, clients,
    * the globals the rules know, and the local functions (by name, as calls resolve them) that
@@ -1175,6 +1179,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   }
 
   function functionBlocks(f: Node): Evidence | null {
+    if (!mayBlock()) return null;
     if (blockMemo.has(f.id)) return blockMemo.get(f.id) ?? null;
     const info = classify(f);
     blockMemo.set(f.id, null); // also the cycle guard
@@ -1204,6 +1209,21 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     }
     queryMemo.set(f.id, found);
     return found;
+  }
+
+  let blocks: boolean | undefined;
+  /**
+   * Whether anything in the file can block: `Atomics.wait`, a module with blocking APIs, a
+   * better-sqlite3 client, a blocking API from the settings, a workspace helper that blocks (a
+   * scoped re-analysis also asks its own text). Nothing blocks otherwise: no blocking-call
+   * analysis.
+   */
+  function mayBlock(): boolean {
+    blocks ??= (snap ? snap.blocks || scope!.some((n) => BLOCK_WORDS.test(n.text)) : BLOCK_WORDS.test(root.text))
+      || (options.extraBlockingApis?.length ?? 0) > 0
+      || [...clients.values()].some((k) => k === 'sqlite-db' || k === 'sqlite-stmt')
+      || [...workspaceImports.values()].some((w) => w.facts.blocking.size > 0);
+    return blocks;
   }
 
   let requests: boolean | undefined;
@@ -1289,7 +1309,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   if (!wantFindings) return snap ? (refused ? undefined : { findings, facts, journal: journal.join('\n') }) : { findings, facts };
 
   // ---- blocking-call ----
-  if (!facts.worker) {
+  if (!facts.worker && mayBlock()) {
     for (const c of calls) {
       const ctx = contextOf(c);
       if (!ctx || !isServing(ctx)) continue;
@@ -1541,7 +1561,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   const snapshot: JsSnapshot = {
     bindings, workspaceImports, clients, functions: functionSummaries, methods, functionWriters, exportWriters, functionNames, exported, topLevelCallers,
     registrations: registered, references, constNumbers: constNumbers(), worker: facts.worker,
-    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose, requests: mayRequest(), mattering,
+    extendsSequelize, usesSequelize: fileUsesSequelize, usesMongoose: fileUsesMongoose, requests: mayRequest(), blocks: mayBlock(), mattering,
   };
   return { findings, facts, snapshot };
 }

@@ -281,10 +281,11 @@ describe('re-diagnosis of edits inside statements that matter', () => {
       fresh.dispose();
     }
     expect(findings).toBeGreaterThan(100);
-    // Most edits land inside a statement that matters in these files, and most of those inside a
-    // function that can be re-analysed alone (DocumentAnalysis.editedFunction): measured 1,039 of
-    // 1,620 edits, 591 of them by function.
+    // Most edits land inside a statement that matters in these files, and many of those inside a
+    // function that can be re-analysed alone (DocumentAnalysis.editedFunction): measured 1,306 of
+    // 2,124 edits (undos included), 723 of them by function (0.50–0.55 with other seeds: edits
+    // inside strings and comments no longer count, they are answered before).
     expect(reanalysed / edits).toBeGreaterThan(0.5);
-    expect(functions / reanalysed).toBeGreaterThan(0.5);
+    expect(functions / reanalysed).toBeGreaterThan(0.4);
   });
 });

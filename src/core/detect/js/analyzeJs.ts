@@ -623,7 +623,11 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   const scopeRows = new Set(inside ? [inside.row] : scope?.map((n) => n.startPosition.row));
   const owns = (writers: ReadonlyMap<string, number>) => (name: string): boolean => !writers.has(name) || scopeRows.has(writers.get(name)!);
   const localFunctions: Map<string, Node | FunctionSummary> = snap ? Journaled.over<string, Node | FunctionSummary>(snap.functions, journal, 'function', owns(snap.functionWriters), (k) => stable(k)) : new Map();
-  const exported: Map<string, string> = snap ? Journaled.over(snap.exported, journal, 'export', owns(snap.exportWriters), (k, v) => `${k} ${stable(v)}`) : new Map(); // export name → local name
+  // What a module exports reaches its own findings only through registrations made elsewhere
+  // (startup code, handlers) and Next.js route exports; otherwise only other modules read it
+  // (facts), so renaming an export changes nothing here and is left out of the journal.
+  const exportsMatter = isNextApi || registeredElsewhere.size > 0 || handlersElsewhere.size > 0;
+  const exported: Map<string, string> = snap ? Journaled.over(snap.exported, journal, 'export', owns(snap.exportWriters), (k, v) => (exportsMatter ? `${k} ${stable(v)}` : undefined)) : new Map(); // export name → local name
   const functionWriters = new Map<string, number>();
   const exportWriters = new Map<string, number>();
   const ownFunctions: Array<[string, Node]> = [];

@@ -213,6 +213,47 @@ describe('re-diagnosis after an edit of a number constant', () => {
   });
 });
 
+// An export's name reaches the module's own findings only through registrations made elsewhere
+// and Next.js route exports: renaming one elsewhere re-analyses the statement alone.
+describe('re-diagnosis after renaming an export', () => {
+  it('re-analyses the statement alone in a module nothing registers', async () => {
+    const text = "const fs = require('fs');\nfunction load(name) {\n  return fs.readFileSync(name, 'utf8');\n}\nexports.loadTemplate = load;\nexports.server = require('http').createServer((req, res) => res.end(load('index.html')));\n";
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'exports.js');
+    const doc = await engine.openDocument(file, text);
+    const fresh = new DetectorEngine();
+    try {
+      expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 6]]);
+      const at = text.indexOf('loadTemplate') + 4;
+      const updated = doc.update([{ rangeOffset: at, rangeLength: 0, text: 'x' }]);
+      expect(doc.statementsReanalysed).toBe(1);
+      expect(comparable(updated)).toEqual(comparable(await fresh.analyseFile(file, text.slice(0, at) + 'x' + text.slice(at))));
+    } finally {
+      doc.dispose();
+      fresh.dispose();
+    }
+  });
+
+  it('analyses again when the export names a Next.js route handler', async () => {
+    const text = "import fs from 'fs';\n\nasync function report() {\n  return new Response(fs.readFileSync('data.json', 'utf8'));\n}\n\nexport { report as GET };\n";
+    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'app', 'report', 'route.ts');
+    const doc = await engine.openDocument(file, text);
+    const fresh = new DetectorEngine();
+    try {
+      const before = doc.analyse().findings;
+      expect(before.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 4]]);
+      expect(before[0]!.message).toContain('Next.js route handler `GET`');
+      const at = text.indexOf('GET') + 1;
+      const updated = doc.update([{ rangeOffset: at, rangeLength: 0, text: 'x' }]);
+      const expected = await fresh.analyseFile(file, text.slice(0, at) + 'x' + text.slice(at));
+      expect(expected.findings.map((f) => f.message).join()).not.toContain('route handler');
+      expect(comparable(updated)).toEqual(comparable(expected));
+    } finally {
+      doc.dispose();
+      fresh.dispose();
+    }
+  });
+});
+
 describe('re-diagnosis moves findings along their line', () => {
   it('shifts the columns of a finding after a space inserted before it, and keeps its message', async () => {
     const text = "const fs = require('fs');\nasync function f() {\n  return fs.readFileSync('a');\n}\n";

@@ -200,7 +200,8 @@ export class DetectorEngine {
     if (kept && now - kept.at < RESOLUTION_TTL_MS) return kept.target;
     const target = this.resolveUncached(fromFile, specifier);
     if (this.recentResolutions.size > 10_000) this.recentResolutions.clear();
-    this.recentResolutions.set(key, { target, at: now });
+    // (The specifier may be cut from an editor document's text: kept detached from it.)
+    this.recentResolutions.set(detached(key), { target, at: now });
     return target;
   }
 
@@ -757,9 +758,19 @@ function pathTo(tree: Tree, a: number, last: number): Node[] {
   return path;
 }
 
+/**
+ * A copy of a piece of the document's text that does not keep the whole text alive (V8 keeps a
+ * slice as a view of the string it was cut from: kept slices of every version of a document
+ * grew the heap by about 90 MB per 500 edits of a 5,000-line file).
+ */
+function detached(text: string): string {
+  // Shorter strings are copied when cut (V8's SlicedString::kMinLength is 13).
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
+
 /** Journals are kept by where their statements start and their text (see DocumentAnalysis.withinStatement). */
 function journalKey(start: Point, text: string): string {
-  return `${start.row}:${start.column}\0${text}`;
+  return detached(`${start.row}:${start.column}\0${text}`);
 }
 
 /** Whether a finding starts in [from, to). */
@@ -787,10 +798,6 @@ interface EditedRegion {
   end: number;
 }
 
-/**
- * An open document: keeps its tree and re-analyses after edits by editing the old tree and
- * reparsing incrementally. Call `dispose()` when the document closes.
- */
 /** A full analysis of a document's text, and what later edits of that text reuse. */
 interface FullAnalysis {
   text: string;
@@ -800,6 +807,10 @@ interface FullAnalysis {
   relevance: Relevance | undefined;
 }
 
+/**
+ * An open document: keeps its tree and re-analyses after edits by editing the old tree and
+ * reparsing incrementally. Call `dispose()` when the document closes.
+ */
 export class DocumentAnalysis {
   private tree: Tree | undefined;
   private version = 0;
@@ -960,20 +971,30 @@ export class DocumentAnalysis {
       const info = text === undefined ? undefined : relevance.byText.get(text);
       if (!info || !irrelevant(info, relevance) || boundsAConstant(text!, info, relevance)) return undefined;
     }
-    const language = languageOf(this.file)!;
-    const infos: Array<[string, StatementInfo]> = [];
     for (const n of region.statements) {
       const text = this.text.slice(n.startIndex, n.endIndex);
-      // Typing a character and deleting it again gives back a statement seen before.
-      const info = relevance.byText.get(text) ?? statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
+      const info = this.infoOf(relevance, n, text);
       if (!irrelevant(info, relevance) || boundsAConstant(text, info, relevance)) return undefined;
-      infos.push([text, info]);
     }
-    // Remember the new statements for the next edit (bounded: a full analysis starts afresh).
-    if (relevance.byText.size > 50_000) return undefined;
-    for (const [text, info] of infos) relevance.byText.set(text, info);
     const findings = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text);
     return { ...last.result, findings, notes: this.notesFor(tree) };
+  }
+
+  /**
+   * What a statement declares and uses, looked up by its text (typing a character and deleting it
+   * again gives back a statement seen before) and learnt from a copy detached from the document's
+   * text (the names it holds would keep that text alive), up to Relevance.limit.
+   */
+  private infoOf(relevance: Relevance, n: Node, text: string): StatementInfo {
+    let info = relevance.byText.get(text);
+    if (!info) {
+      const own = detached(text);
+      info = statementInfo(n, own, languageOf(this.file)!, this.engine.detectorOptions, this.workspaceImport);
+      // Declared names come from the tree's nodes, cut from the document's text.
+      info = { ...info, declared: info.declared.map(detached) };
+      if (relevance.byText.size < relevance.limit) relevance.byText.set(own, info);
+    }
+    return info;
   }
 
   private notesFor(tree: Tree): string[] {
@@ -1057,10 +1078,9 @@ export class DocumentAnalysis {
     if (relevance) {
       for (const n of statementRegion.statements) {
         const text = this.text.slice(n.startIndex, n.endIndex);
-        const info = relevance.byText.get(text) ?? statementInfo(n, text, language, this.engine.detectorOptions, this.workspaceImport);
+        const info = this.infoOf(relevance, n, text);
         if (info.declared.some((d) => !relevance.declared.has(d))) { this.relevance = undefined; break; }
-        relevance.byText.set(text, info);
-        addBounds(text, relevance.bounds);
+        addBounds(detached(text), relevance.bounds);
       }
     }
     const kept = moveFindings(last.result.findings, this.file, this.lastStart, removed, change.text).filter((f) => !startsWithin(f, from, to));
@@ -1073,9 +1093,9 @@ export class DocumentAnalysis {
    * Whether an edit inside the body of a function that is re-analysed alone (editedFunction)
    * leaves it quiet before and after: naming no API the rules know, no number constant a loop
    * bound reads, no name or member of `this` through which code reaches what the rules see
-   * (JsSnapshot.mattering), and nothing the analysers find by method name alone. Such a function blocks,
-   * queries and sends nothing, holds no finding, and — in no loop and not run inline — gives none
-   * to the code around it: the findings stay as they were, moved with the text.
+   * (JsSnapshot.mattering), and nothing the analysers find by method name alone. Such a function
+   * blocks, queries and sends nothing, holds no finding, and — in no loop and not run inline —
+   * gives none to the code around it: the findings stay as they were, moved with the text.
    */
   private quiet(change: TextChange, fn: Node, oldText: string, newText: string, snapshot: JsSnapshot): boolean {
     const relevance = this.relevance;
@@ -1186,10 +1206,11 @@ export class DocumentAnalysis {
   /**
    * The previous findings, moved along the line, when an edit cannot change them: spaces or tabs
    * added or removed between two tokens on one line (not in a string, comment or Python
-   * indentation), or any edit inside one comment that keeps its bounds and names nothing the
-   * engine reads in comments (suppressions, worker starts). No newline (line-based suppressions
-   * keep their lines), the tree unchanged around the edit, no finding spanning it, no custom rule
-   * (its predicates may read any text), and the engine in the state of the last full analysis.
+   * indentation), or any edit inside one comment or the text of a string no analyser reads,
+   * keeping its bounds and naming nothing the engine finds by text (withinOpaqueToken). No newline
+   * (line-based suppressions keep their lines), the tree unchanged around the edit, no finding
+   * spanning it, no custom rule (its predicates may read any text), and the engine in the state of
+   * the last full analysis.
    * Undefined: analyse again.
    */
   private unchangedAfter(change: TextChange, removed: string, old: Tree, tree: Tree): FileResult | undefined {

@@ -1073,13 +1073,14 @@ export class DocumentAnalysis {
     this.journals.set(oldKey, was);
     this.journals.set(newKey, now);
     if (now.journal !== was.journal || findings === undefined) return undefined;
-    // Names the statements now declare must be known to the relevance of the other statements.
+    // Names a statement that matters now declares must be known to the relevance of the other
+    // statements (what one that cannot matter declares makes no other statement matter).
     const relevance = this.relevance;
     if (relevance) {
       for (const n of statementRegion.statements) {
         const text = this.text.slice(n.startIndex, n.endIndex);
         const info = this.infoOf(relevance, n, text);
-        if (info.declared.some((d) => !relevance.declared.has(d))) { this.relevance = undefined; break; }
+        if (!irrelevant(info, relevance) && info.declared.some((d) => !relevance.declared.has(d))) { this.relevance = undefined; break; }
         addBounds(detached(text), relevance.bounds);
       }
     }

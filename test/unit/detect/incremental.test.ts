@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DetectorEngine } from '../../../src/core/detect/engine';
+import { DetectorEngine, type DocumentAnalysis } from '../../../src/core/detect/engine';
 import type { FileResult } from '../../../src/core/detect/types';
 import { repoRoot, sourceFilesUnder } from './helpers';
 
@@ -9,6 +9,19 @@ const engine = new DetectorEngine();
 afterAll(() => engine.dispose());
 
 const comparable = (r: FileResult): unknown => r.findings.map((f) => ({ ...f, related: f.related.map((x) => ({ ...x })) }));
+
+/** Opens `text` as a document of the incremental fixtures, with a fresh engine to compare with; disposes both. */
+async function editing(name: string, text: string, body: (doc: DocumentAnalysis, fresh: DetectorEngine, file: string) => Promise<void>): Promise<void> {
+  const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', name);
+  const doc = await engine.openDocument(file, text);
+  const fresh = new DetectorEngine();
+  try {
+    await body(doc, fresh, file);
+  } finally {
+    doc.dispose();
+    fresh.dispose();
+  }
+}
 
 // Edits of whitespace between tokens reuse the previous findings (moved along the line); every
 // other edit analyses again. Either way the answer must be what a fresh analysis of the text gives.
@@ -196,20 +209,14 @@ describe('re-diagnosis after an edit of a number constant', () => {
     // `const MAX = 3` declares nothing the rules know, but a loop up to it is a count loop (no
     // N+1): made `const MAX = n`, the loop iterates something else and the query in it counts.
     const text = "const { Pool } = require('pg');\nconst pool = new Pool();\nconst MAX = 3;\nasync function retry() {\n  for (let i = 0; i < MAX; i++) {\n    await pool.query('SELECT 1');\n  }\n}\nmodule.exports = { retry };\n";
-    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'bound.js');
-    const doc = await engine.openDocument(file, text);
-    const fresh = new DetectorEngine();
-    try {
+    await editing('bound.js', text, async (doc, fresh, file) => {
       expect(doc.analyse().findings).toEqual([]);
       const at = text.indexOf('3;');
       const updated = doc.update([{ rangeOffset: at, rangeLength: 1, text: 'n' }]);
       const expected = await fresh.analyseFile(file, text.slice(0, at) + 'n' + text.slice(at + 1));
       expect(expected.findings.map((f) => [f.rule, f.line])).toEqual([['n-plus-one', 6]]);
       expect(comparable(updated)).toEqual(comparable(expected));
-    } finally {
-      doc.dispose();
-      fresh.dispose();
-    }
+    });
   });
 });
 
@@ -218,27 +225,18 @@ describe('re-diagnosis after an edit of a number constant', () => {
 describe('re-diagnosis after renaming an export', () => {
   it('re-analyses the statement alone in a module nothing registers', async () => {
     const text = "const fs = require('fs');\nfunction load(name) {\n  return fs.readFileSync(name, 'utf8');\n}\nexports.loadTemplate = load;\nexports.server = require('http').createServer((req, res) => res.end(load('index.html')));\n";
-    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'exports.js');
-    const doc = await engine.openDocument(file, text);
-    const fresh = new DetectorEngine();
-    try {
+    await editing('exports.js', text, async (doc, fresh, file) => {
       expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 6]]);
       const at = text.indexOf('loadTemplate') + 4;
       const updated = doc.update([{ rangeOffset: at, rangeLength: 0, text: 'x' }]);
       expect(doc.statementsReanalysed).toBe(1);
       expect(comparable(updated)).toEqual(comparable(await fresh.analyseFile(file, text.slice(0, at) + 'x' + text.slice(at))));
-    } finally {
-      doc.dispose();
-      fresh.dispose();
-    }
+    });
   });
 
   it('analyses again when the export names a Next.js route handler', async () => {
     const text = "import fs from 'fs';\n\nasync function report() {\n  return new Response(fs.readFileSync('data.json', 'utf8'));\n}\n\nexport { report as GET };\n";
-    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'app', 'report', 'route.ts');
-    const doc = await engine.openDocument(file, text);
-    const fresh = new DetectorEngine();
-    try {
+    await editing(path.join('app', 'report', 'route.ts'), text, async (doc, fresh, file) => {
       const before = doc.analyse().findings;
       expect(before.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 4]]);
       expect(before[0]!.message).toContain('Next.js route handler `GET`');
@@ -247,10 +245,7 @@ describe('re-diagnosis after renaming an export', () => {
       const expected = await fresh.analyseFile(file, text.slice(0, at) + 'x' + text.slice(at));
       expect(expected.findings.map((f) => f.message).join()).not.toContain('route handler');
       expect(comparable(updated)).toEqual(comparable(expected));
-    } finally {
-      doc.dispose();
-      fresh.dispose();
-    }
+    });
   });
 });
 

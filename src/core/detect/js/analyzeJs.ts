@@ -33,6 +33,8 @@ const KNOWN_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2'
 const HTTP_WORDS = new RegExp(`\\bfetch\\b|['"\`](?:node:)?(?:${[...HTTP_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
 /** `Atomics.wait`, or a module with blocking APIs named in a string (`require('fs')`, `from "bcrypt"`). */
 const BLOCK_WORDS = new RegExp(`\\bAtomics\\s*\\.\\s*wait\\b|['"\`](?:node:)?(?:${[...SYNC_MODULES, ...Object.keys(LIBRARY_BLOCKERS), 'better-sqlite3'].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
+/** The modules whose calls make clients (see kindOfModuleCall). */
+const CLIENT_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis', 'axios', 'dataloader', 'mongoose', 'sequelize', 'typeorm']);
 /** Names the rules look up by themselves: a binding of one of them always matters. */
 const GLOBAL_NAMES = new Set(['fetch', 'Atomics', 'require']);
 /** Besides route methods, the callee names `servingOfCall` can make something of. */
@@ -537,8 +539,11 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
       }
     }
   }
-  // A few passes so `const repo = ds.getRepository(X)` after `const ds = new DataSource()` resolves.
-  for (let pass = 0; pass < 2; pass++) {
+  // A few passes so `const repo = ds.getRepository(X)` after `const ds = new DataSource()` resolves
+  // (none when no module that makes clients is imported and no client is known yet: every
+  // expression's kind would be undefined).
+  const mayMakeClients = clients.size > 0 || [...bindings.values()].some((b) => CLIENT_MODULES.has(b.module));
+  for (let pass = 0; pass < (mayMakeClients ? 2 : 0); pass++) {
     for (const a of thisAssignments) {
       const kind = kindOfExpression(field(a, 'right'));
       if (kind) clients.set(field(a, 'left')!.text, kind);

@@ -825,6 +825,8 @@ export class DocumentAnalysis {
    * findings when those lie wholly inside (typing a character and deleting it again).
    */
   private readonly journals = new Map<string, { journal: string; findings?: Finding[] }>();
+  /** The characters of the journals' keys (a key holds its scope's text: bounded). */
+  private journalChars = 0;
   /** Edits answered without a full analysis (tests and benchmarks). */
   reused = 0;
   /** Of those, edits answered by re-analysing the edited statement alone. */
@@ -885,7 +887,7 @@ export class DocumentAnalysis {
       relevance: customRules ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.workspaceImport),
     };
     this.recent.unshift(analysis);
-    this.recent.length = Math.min(this.recent.length, 3);
+    this.recent.length = Math.min(this.recent.length, 2);
     this.restore(analysis);
     return result;
   }
@@ -897,6 +899,19 @@ export class DocumentAnalysis {
     // (Relevance goes on learning statements by their text, which holds whatever the file.)
     this.relevance = analysis.relevance;
     this.journals.clear();
+    this.journalChars = 0;
+  }
+
+  /** Keeps a scope's journal, forgetting all of them past 4 million characters of scope text. */
+  private remember(key: string, entry: { journal: string; findings?: Finding[] }): void {
+    if (!this.journals.has(key)) {
+      if (this.journalChars > 4_000_000) {
+        this.journals.clear();
+        this.journalChars = 0;
+      }
+      this.journalChars += key.length;
+    }
+    this.journals.set(key, entry);
   }
 
   /**
@@ -983,7 +998,7 @@ export class DocumentAnalysis {
   /**
    * What a statement declares and uses, looked up by its text (typing a character and deleting it
    * again gives back a statement seen before) and learnt from a copy detached from the document's
-   * text (the names it holds would keep that text alive), up to Relevance.limit.
+   * text (the names it holds would keep that text alive); the last 256 learnt are kept.
    */
   private infoOf(relevance: Relevance, n: Node, text: string): StatementInfo {
     let info = relevance.byText.get(text);
@@ -992,7 +1007,9 @@ export class DocumentAnalysis {
       info = statementInfo(n, own, languageOf(this.file)!, this.engine.detectorOptions, this.workspaceImport);
       // Declared names come from the tree's nodes, cut from the document's text.
       info = { ...info, declared: info.declared.map(detached) };
-      if (relevance.byText.size < relevance.limit) relevance.byText.set(own, info);
+      relevance.byText.set(own, info);
+      relevance.learnt.push(own);
+      if (relevance.learnt.length > 256) relevance.byText.delete(relevance.learnt.shift()!);
     }
     return info;
   }
@@ -1069,9 +1086,8 @@ export class DocumentAnalysis {
       findings = scoped.findings;
       now = { journal: scoped.journal, findings: settledWithin(findings, from, to) };
     }
-    if (this.journals.size > 10_000) this.journals.clear();
-    this.journals.set(oldKey, was);
-    this.journals.set(newKey, now);
+    this.remember(oldKey, was);
+    this.remember(newKey, now);
     if (now.journal !== was.journal || findings === undefined) return undefined;
     // Names a statement that matters now declares must be known to the relevance of the other
     // statements (what one that cannot matter declares makes no other statement matter).

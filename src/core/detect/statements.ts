@@ -39,10 +39,11 @@ export interface Relevance {
   /** Statement text → what it declares and uses (edits look their old statement up here). */
   byText: Map<string, StatementInfo>;
   /**
-   * How many texts `byText` may hold: the module's statements and 1,000 learnt from edits (the
-   * names of a large statement take tens of kilobytes; a full analysis starts afresh).
+   * The texts learnt from edits, oldest first: only the last 256 are kept in `byText` (an edit
+   * looks up the text the edit before left; each edit of a large statement brings a new text with
+   * hundreds of names).
    */
-  limit: number;
+  learnt: string[];
 }
 
 /** Seeds the analysers find by text anywhere in the file (worker detection). */
@@ -180,7 +181,7 @@ export function relevanceOf(root: Node, source: string, language: LanguageId, op
   // Loops in irrelevant statements hold no query: their bounds cannot matter.
   const bounds = new Set<string>();
   statements.forEach((s, i) => { if (relevant[i]) addBounds(s.text, bounds); });
-  return { declared, bounds, byText, limit: byText.size + 1_000 };
+  return { declared, bounds, byText, learnt: [] };
 }
 
 const BOUND = /[<>]=?\s*([A-Za-z_$][\w$]*)/g;

@@ -770,7 +770,7 @@ function detached(text: string): string {
 
 /** Journals are kept by where their statements start and their text (see DocumentAnalysis.withinStatement). */
 function journalKey(start: Point, text: string): string {
-  return detached(`${start.row}:${start.column}\0${text}`);
+  return `${start.row}:${start.column}\0${text}`;
 }
 
 /** Whether a finding starts in [from, to). */
@@ -910,6 +910,8 @@ export class DocumentAnalysis {
         this.journalChars = 0;
       }
       this.journalChars += key.length;
+      this.journals.set(detached(key), entry);
+      return;
     }
     this.journals.set(key, entry);
   }
@@ -1335,15 +1337,9 @@ const STRING_TEXT = new Set(['string_fragment', 'string_content']);
  * neighbour — through no error or missing node. Undefined when no token does.
  */
 function tokenPath(tree: Tree, start: number, end: number): Node[] | undefined {
-  const path: Node[] = [];
-  for (let node = tree.rootNode; ;) {
-    if (node.type === 'ERROR' || node.isMissing) return undefined;
-    path.push(node);
-    const child = node.firstChildForIndex(start);
-    if (!child || child.startIndex >= start || child.endIndex <= end) return undefined;
-    if (child.childCount === 0) return [...path, child];
-    node = child;
-  }
+  const path = pathTo(tree, start, end);
+  const token = path[path.length - 1]!;
+  return token.childCount === 0 && token.startIndex < start && !path.some((n) => n.type === 'ERROR' || n.isMissing) ? path : undefined;
 }
 
 /**

@@ -220,6 +220,34 @@ describe('re-diagnosis after an edit of a number constant', () => {
   });
 });
 
+// A function that names nothing the rules see, before and after an edit in its body, blocks,
+// queries and sends nothing: the findings are moved with no analysis run (DocumentAnalysis.quiet).
+describe('re-diagnosis of edits inside quiet functions', () => {
+  it('runs no analysis for a quiet method, and analyses one that calls a blocking method', async () => {
+    // The class names fs, so its statement matters: edits in its methods reach step 3.
+    const text = "const fs = require('fs');\nclass Pages {\n  load(name) {\n    return fs.readFileSync(name, 'utf8');\n  }\n  pad(value) {\n    const s = String(value);\n    return s.padStart(8);\n  }\n  page(name) {\n    return this.load(name).trim();\n  }\n}\nmodule.exports = { Pages };\n";
+    await editing('quiet.js', text, async (doc, fresh, file) => {
+      doc.analyse();
+      let current = text;
+      const type = async (after: string, insert: string): Promise<void> => {
+        const at = current.indexOf(after) + after.length;
+        current = current.slice(0, at) + insert + current.slice(at);
+        const updated = doc.update([{ rangeOffset: at, rangeLength: 0, text: insert }]);
+        expect(comparable(updated)).toEqual(comparable(await fresh.analyseFile(file, current)));
+      };
+      const runs = vi.spyOn(engine, 'reanalyseStatements');
+      await type('const s', 'x');
+      expect(doc.quietFunctions).toBe(1);
+      expect(runs).not.toHaveBeenCalled();
+      // `page` calls `this.load`, which blocks: it is analysed again.
+      await type('.trim', 'x');
+      expect(doc.quietFunctions).toBe(1);
+      expect(runs).toHaveBeenCalled();
+      runs.mockRestore();
+    });
+  });
+});
+
 // An export's name reaches the module's own findings only through registrations made elsewhere
 // and Next.js route exports: renaming one elsewhere re-analyses the statement alone.
 describe('re-diagnosis after renaming an export', () => {

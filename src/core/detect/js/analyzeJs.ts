@@ -29,10 +29,12 @@ interface Binding {
 
 /** Modules the analyser names itself (clients, servers, workers), besides the API lists of apis.ts. */
 const KNOWN_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis', 'axios', 'dataloader', 'mongoose', 'sequelize', 'sequelize-typescript', 'typeorm', 'crypto', 'worker_threads', 'http', 'https', 'http2', 'net', 'tls']);
-/** `fetch`, or an HTTP module named in a string (`require('axios')`, `from "got"`). */
-const HTTP_WORDS = new RegExp(`\\bfetch\\b|['"\`](?:node:)?(?:${[...HTTP_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
+/** A pattern for one of these modules named in a string (`require('axios')`, `from "got"`, `'fs/promises'`). */
+const namedModule = (modules: readonly string[]): string => `['"\`](?:node:)?(?:${modules.map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`;
+/** `fetch`, or an HTTP module named in a string. */
+const HTTP_WORDS = new RegExp(`\\bfetch\\b|${namedModule([...HTTP_MODULES])}`);
 /** `Atomics.wait`, or a module with blocking APIs named in a string (`require('fs')`, `from "bcrypt"`). */
-const BLOCK_WORDS = new RegExp(`\\bAtomics\\s*\\.\\s*wait\\b|['"\`](?:node:)?(?:${[...SYNC_MODULES, ...Object.keys(LIBRARY_BLOCKERS), 'better-sqlite3'].map((m) => m.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})['"\`/]`);
+const BLOCK_WORDS = new RegExp(`\\bAtomics\\s*\\.\\s*wait\\b|${namedModule([...SYNC_MODULES, ...Object.keys(LIBRARY_BLOCKERS), 'better-sqlite3'])}`);
 /** The modules whose calls make clients (see kindOfModuleCall). */
 const CLIENT_MODULES = new Set(['@prisma/client', 'knex', 'pg', 'mysql', 'mysql2', 'mysql2/promise', 'better-sqlite3', 'ioredis', 'redis', 'axios', 'dataloader', 'mongoose', 'sequelize', 'typeorm']);
 /** Names the rules look up by themselves: a binding of one of them always matters. */

@@ -13,12 +13,17 @@ import { currentSettings } from './settings';
 
 const LANGUAGES = new Set(['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python']);
 const DEBOUNCE_MS = 250;
+/** Warm-up while idle (DocumentAnalysis.warm): slices this long, this far apart. */
+const WARM_SLICE_MS = 4;
+const WARM_PAUSE_MS = 20;
 const RULES_GLOB = '.perflens/rules/*.scm';
 
 interface OpenDocument {
   analysis: DocumentAnalysis;
   pending: TextChange[];
   timer?: NodeJS.Timeout;
+  /** The next slice of warm-up while the document is idle. */
+  warming?: NodeJS.Timeout;
   /** Cancels the analysis under way when a newer edit arrives. */
   token: { isCancellationRequested: boolean };
 }
@@ -239,6 +244,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
     for (const c of ordered) open.pending.push({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text });
     open.token.isCancellationRequested = true;
     if (open.timer) clearTimeout(open.timer);
+    if (open.warming) clearTimeout(open.warming);
     const document = event.document;
     open.timer = setTimeout(() => {
       open.timer = undefined;
@@ -254,12 +260,32 @@ export class DetectorDiagnostics implements vscode.Disposable {
       const result = analyse();
       for (const note of result.notes) this.log.debug(`${uri.fsPath}: ${note}`);
       this.publish(uri, result.findings);
+      this.warmUp(uri, open);
     } catch (error) {
       if (error instanceof CancelledError) return;
       // A document that breaks the analysis keeps its old diagnostics; the log has the stack.
       this.log.error(error instanceof Error ? error : String(error));
       if (open.pending.length === 0) this.log.warn(`${uri.fsPath}: detector analysis failed; see the error above.`);
     }
+  }
+
+  /**
+   * While the document is idle, computes in short slices what the next edits would (the code
+   * before an edit, for each function that matters): typing then analyses only the code after it.
+   * An edit stops it; the next analysis starts it again.
+   */
+  private warmUp(uri: vscode.Uri, open: OpenDocument): void {
+    if (open.warming) clearTimeout(open.warming);
+    const slice = (): void => {
+      open.warming = undefined;
+      if (open.timer || open.pending.length > 0 || this.documents.get(uri.toString()) !== open) return;
+      try {
+        if (open.analysis.warm(WARM_SLICE_MS)) open.warming = setTimeout(slice, WARM_PAUSE_MS);
+      } catch (error) {
+        this.log.error(error instanceof Error ? error : String(error));
+      }
+    };
+    open.warming = setTimeout(slice, WARM_PAUSE_MS);
   }
 
   /** True when custom rules may load: a trusted workspace. */
@@ -364,6 +390,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
     const open = this.documents.get(key);
     if (!open) return;
     if (open.timer) clearTimeout(open.timer);
+    if (open.warming) clearTimeout(open.warming);
     open.token.isCancellationRequested = true;
     open.analysis.dispose();
     this.documents.delete(key);
@@ -375,6 +402,7 @@ export class DetectorDiagnostics implements vscode.Disposable {
   dispose(): void {
     for (const open of this.documents.values()) {
       if (open.timer) clearTimeout(open.timer);
+      if (open.warming) clearTimeout(open.warming);
       open.analysis.dispose();
     }
     this.documents.clear();

@@ -108,7 +108,14 @@ export class DetectorEngine {
     await Promise.all((['javascript', 'typescript', 'tsx', 'python'] as const).map(async (l) => {
       await this.pool.parser(l);
       await this.pool.query(l, l === 'python' ? pyNodesQuery : jsNodesQuery);
+      if (l !== 'python') await this.pool.query(l, JS_FUNCTIONS_QUERY);
     }));
+  }
+
+  /** @internal The functions inside `nodes` of a JavaScript/TypeScript tree, outermost first. */
+  functionsIn(language: LanguageId, nodes: readonly Node[]): Node[] {
+    const query = this.pool.cachedQuery(language, JS_FUNCTIONS_QUERY);
+    return nodes.flatMap((n) => query.captures(n).map((c) => c.node));
   }
 
   /**
@@ -506,7 +513,10 @@ export class DetectorEngine {
       return target ? this.factsOf(target) : undefined;
     };
     const query = this.pool.cachedQuery(parsed.language, jsNodesQuery);
-    const scoped = reanalyseJsStatement(parsed.tree, file, query, resolve, this.options, { startup: this.registered.get(file), handlers: this.registeredHandlers.get(file) }, { statements, snapshot, inside }, journalOnly);
+    const start = Math.min(...statements.map((n) => n.startIndex));
+    const end = Math.max(...statements.map((n) => n.endIndex));
+    const occursOutside = (name: string): boolean => wordAt(parsed.text, name, (i) => i < start || i >= end);
+    const scoped = reanalyseJsStatement(parsed.tree, file, query, resolve, this.options, { startup: this.registered.get(file), handlers: this.registeredHandlers.get(file) }, { statements, snapshot, inside, occursOutside }, journalOnly);
     if (!scoped) return undefined;
     const placed = scoped.findings.filter((f) => !insideError(f.node)).map((f) => this.place(f, file)).filter((f): f is Finding => f !== undefined);
     return { findings: placed.length > 0 ? applySuppressions(placed, parsed.text, parsed.language) : placed, journal: scoped.journal };
@@ -768,9 +778,9 @@ function detached(text: string): string {
   return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
 }
 
-/** Journals are kept by where their statements start and their text (see DocumentAnalysis.withinStatement). */
-function journalKey(start: Point, text: string): string {
-  return `${start.row}:${start.column}\0${text}`;
+/** Journals are kept by what was analysed (a function alone, or statements), where it starts and its text (DocumentAnalysis.withinStatement). */
+function journalKey(start: Point, text: string, fn: boolean): string {
+  return `${fn ? 'f' : 's'}${start.row}:${start.column}\0${text}`;
 }
 
 /** Whether a finding starts in [from, to). */
@@ -805,7 +815,16 @@ interface FullAnalysis {
   customRules: boolean;
   snapshot: JsSnapshot | undefined;
   relevance: Relevance | undefined;
+  /** Scopes' journals against this analysis's snapshot (withinStatement), kept for its recall. */
+  journals: Journals;
 }
+
+/**
+ * Scopes (where they start and their text) → their journal against a snapshot, and their
+ * findings when those lie wholly inside (typing a character and deleting it again); `chars`
+ * counts the characters of the keys (a key holds its scope's text: bounded).
+ */
+interface Journals { entries: Map<string, { journal: string; findings?: Finding[] }>; chars: number }
 
 /**
  * An open document: keeps its tree and re-analyses after edits by editing the old tree and
@@ -820,13 +839,8 @@ export class DocumentAnalysis {
   private relevance: Relevance | undefined;
   /** The file as a whole at the last full analysis, to re-analyse one statement (JavaScript/TypeScript). */
   private snapshot: JsSnapshot | undefined;
-  /**
-   * Scopes (where they start and their text) → their journal against the snapshot, and their
-   * findings when those lie wholly inside (typing a character and deleting it again).
-   */
-  private readonly journals = new Map<string, { journal: string; findings?: Finding[] }>();
-  /** The characters of the journals' keys (a key holds its scope's text: bounded). */
-  private journalChars = 0;
+  /** The journals of the last full analysis (the one restored). */
+  private journals: Journals = { entries: new Map(), chars: 0 };
   /** Edits answered without a full analysis (tests and benchmarks). */
   reused = 0;
   /** Of those, edits answered by re-analysing the edited statement alone. */
@@ -869,14 +883,9 @@ export class DocumentAnalysis {
       this.tree = parsed.tree;
     }
     const language = languageOf(this.file)!;
+    const recalled = this.recall();
+    if (recalled) return recalled;
     const state = this.engine.stateOf(this.file);
-    const recalled = this.recent.find((r) => r.text === this.text && r.last.state === state);
-    if (recalled) {
-      // An undo, or a character typed and deleted again: a text analysed before, in the same state.
-      this.recalled++;
-      this.restore(recalled);
-      return recalled.last.result;
-    }
     const { result, snapshot } = this.engine.analyseDocument({ text: this.text, language, tree: this.tree }, this.file, token);
     const customRules = this.engine.hasCustomRules(this.file);
     const analysis: FullAnalysis = {
@@ -885,11 +894,27 @@ export class DocumentAnalysis {
       customRules,
       snapshot: customRules ? undefined : snapshot,
       relevance: customRules ? undefined : relevanceOf(this.tree.rootNode, this.text, language, this.engine.detectorOptions, this.workspaceImport),
+      journals: { entries: new Map(), chars: 0 },
     };
     this.recent.unshift(analysis);
     this.recent.length = Math.min(this.recent.length, 2);
     this.restore(analysis);
     return result;
+  }
+
+  /**
+   * The result of a full analysis of this very text in the same engine state (an undo, or a
+   * character typed and deleted again), made current again and kept first (typing goes on from it).
+   */
+  private recall(): FileResult | undefined {
+    const state = this.engine.stateOf(this.file);
+    const recalled = this.recent.find((r) => r.text.length === this.text.length && r.last.state === state && r.text === this.text);
+    if (!recalled) return undefined;
+    this.recalled++;
+    this.recent.splice(this.recent.indexOf(recalled), 1);
+    this.recent.unshift(recalled);
+    this.restore(recalled);
+    return recalled.last.result;
   }
 
   private restore(analysis: FullAnalysis): void {
@@ -898,22 +923,22 @@ export class DocumentAnalysis {
     this.snapshot = analysis.snapshot;
     // (Relevance goes on learning statements by their text, which holds whatever the file.)
     this.relevance = analysis.relevance;
-    this.journals.clear();
-    this.journalChars = 0;
+    this.journals = analysis.journals;
   }
 
   /** Keeps a scope's journal, forgetting all of them past 4 million characters of scope text. */
   private remember(key: string, entry: { journal: string; findings?: Finding[] }): void {
-    if (!this.journals.has(key)) {
-      if (this.journalChars > 4_000_000) {
-        this.journals.clear();
-        this.journalChars = 0;
+    const journals = this.journals;
+    if (!journals.entries.has(key)) {
+      if (journals.chars > 4_000_000) {
+        journals.entries.clear();
+        journals.chars = 0;
       }
-      this.journalChars += key.length;
-      this.journals.set(detached(key), entry);
+      journals.chars += key.length;
+      journals.entries.set(detached(key), entry);
       return;
     }
-    this.journals.set(key, entry);
+    journals.entries.set(key, entry);
   }
 
   /**
@@ -939,12 +964,15 @@ export class DocumentAnalysis {
       this.text = next;
     }
     let shifted: FileResult | undefined;
+    let recalled: FileResult | undefined;
     const old = this.tree;
     try {
       if (token?.isCancellationRequested) throw new CancelledError();
       const parsed = this.engine.parseDocument(this.file, this.text, old, token);
       if (version !== this.version) throw new CancelledError();
-      shifted = old && parsed && removed !== undefined
+      // A text analysed in full before (recall) comes back whole; else the cheapest answer that holds.
+      recalled = parsed ? this.recall() : undefined;
+      shifted = !recalled && old && parsed && removed !== undefined
         ? this.unchangedAfter(changes[0]!, removed, old, parsed.tree) ?? this.outsideRelevant(changes[0]!, removed, old, parsed.tree) ?? this.withinStatement(changes[0]!, removed, old, parsed.tree, before)
         : undefined;
       old?.delete();
@@ -954,6 +982,7 @@ export class DocumentAnalysis {
     }
     this.changed = undefined;
     this.region = undefined;
+    if (recalled) return recalled;
     if (shifted) {
       this.reused++;
       this.last = { result: shifted, state: this.last!.state };
@@ -1055,9 +1084,9 @@ export class DocumentAnalysis {
     const to = this.lines.pointAt(region.end);
     // The region before the edit ends where it ends now, less what the edit added on its line.
     const oldTo = { row: to.row, column: to.row === this.lastStart.row ? to.column - delta : to.column };
-    const oldKey = journalKey(from, oldText);
-    const newKey = journalKey(from, newText);
-    let was = this.journals.get(oldKey);
+    const oldKey = journalKey(from, oldText, !!fn);
+    const newKey = journalKey(from, newText, !!fn);
+    let was = this.journals.entries.get(oldKey);
     if (was === undefined) {
       // The same statements (or function) in the old tree, unedited: in old offsets.
       const statements: Node[] = [];
@@ -1080,9 +1109,9 @@ export class DocumentAnalysis {
     }
     // The scope's findings before the edit are the last result's there (for an edit that undoes this one).
     was.findings ??= settledWithin(last.result.findings.filter((f) => startsWithin(f, from, oldTo)), from, oldTo);
-    let now = this.journals.get(newKey);
-    let findings = now?.journal === was.journal ? now.findings : undefined;
-    if (now === undefined || (now.journal === was.journal && findings === undefined)) {
+    let now = this.journals.entries.get(newKey);
+    let findings = now?.findings;
+    if (now === undefined || findings === undefined) {
       const scoped = this.engine.reanalyseStatements({ text: this.text, language, tree }, this.file, region.statements, snapshot, false, inside);
       if (!scoped) return undefined;
       findings = scoped.findings;
@@ -1090,7 +1119,7 @@ export class DocumentAnalysis {
     }
     this.remember(oldKey, was);
     this.remember(newKey, now);
-    if (now.journal !== was.journal || findings === undefined) return undefined;
+    if (now.journal !== was.journal && !this.quietDifference(was.journal, now.journal, { ...before, start: region.start, end: region.end - delta }, tree, snapshot)) return undefined;
     // Names a statement that matters now declares must be known to the relevance of the other
     // statements (what one that cannot matter declares makes no other statement matter).
     const relevance = this.relevance;
@@ -1117,29 +1146,66 @@ export class DocumentAnalysis {
    * gives none to the code around it: the findings stay as they were, moved with the text.
    */
   private quiet(change: TextChange, fn: Node, oldText: string, newText: string, snapshot: JsSnapshot): boolean {
-    const relevance = this.relevance;
     const last = this.last;
     const body = field(fn, 'body');
     const a = change.rangeOffset;
     if (!last || !body || a <= body.startIndex || a + change.text.length >= body.endIndex) return false;
-    // Sequelize and Mongoose instance writes (`x.save()`) are found by method name alone.
-    if (snapshot.usesSequelize || snapshot.usesMongoose) return false;
     const from = this.lines.pointAt(fn.startIndex);
     const to = this.lines.pointAt(fn.endIndex);
     if (last.result.findings.some((f) => startsWithin(f, from, to))) return false;
+    return this.quietText(fn, newText, snapshot) && this.quietText(fn, oldText, snapshot);
+  }
+
+  /**
+   * Whether the text of a function names nothing a rule can find, whatever its context: no API,
+   * no number constant a loop bound reads, nothing found by method name alone, no name or `this.`
+   * member of `JsSnapshot.mattering` (quiet).
+   */
+  private quietText(fn: Node, text: string, snapshot: JsSnapshot): boolean {
+    const relevance = this.relevance;
     const { names, members } = snapshot.mattering;
-    const language = languageOf(this.file)!;
-    const quiet = (text: string): boolean => {
-      // DataLoader calls are found by name alone (`loaders.user.load(id)`).
-      if (/loader/i.test(text) && /\.\s*load\b/.test(text)) return false;
-      for (const m of text.matchAll(MEMBER_OF_THIS)) if (m[2] || members.has(m[1] ?? '')) return false;
-      const info = statementInfo(fn, text, language, this.engine.detectorOptions, this.workspaceImport);
-      // Without relevance (an edit declared new names), no bound is known: no number constant.
-      if (info.seed || (relevance ? boundsAConstant(text, info, relevance) : mayDeclareNumber(text))) return false;
-      for (const u of info.used) if (names.has(u)) return false;
-      return true;
+    // Sequelize and Mongoose instance writes (`x.save()`) are found by method name alone.
+    if (snapshot.usesSequelize || snapshot.usesMongoose) return false;
+    // DataLoader calls are found by name alone (`loaders.user.load(id)`).
+    if (/loader/i.test(text) && /\.\s*load\b/.test(text)) return false;
+    for (const m of text.matchAll(MEMBER_OF_THIS)) if (m[2] || members.has(m[1] ?? '')) return false;
+    const info = statementInfo(fn, text, languageOf(this.file)!, this.engine.detectorOptions, this.workspaceImport);
+    // Without relevance (an edit declared new names), no bound is known: no number constant.
+    if (info.seed || (relevance ? boundsAConstant(text, info, relevance) : mayDeclareNumber(text))) return false;
+    for (const u of info.used) if (names.has(u)) return false;
+    return true;
+  }
+
+  /**
+   * Whether a scope's journals before and after an edit differ only in lines about local
+   * functions in which no rule can find anything, in the old file and the new one (quiet text, a
+   * summary of nothing, a name no rule knows): their declarations (a name typed, or broken by the
+   * edit), their summaries and the calls of them. Such a function makes no finding whoever calls
+   * it, and calling it is calling a function the file does not know.
+   */
+  private quietDifference(was: string, now: string, before: { tree: Tree; text: string; start: number; end: number }, tree: Tree, snapshot: JsSnapshot): boolean {
+    const a = was.split('\n');
+    const b = now.split('\n');
+    const inA = new Set(a);
+    const inB = new Set(b);
+    const names = new Set<string>();
+    const quietLine = (line: string): boolean => {
+      const m = QUIET_LINE.exec(line);
+      if (m) names.add(m[1] ?? m[2] ?? m[3]!);
+      return !!m;
     };
-    return quiet(newText) && quiet(oldText);
+    if (a.some((l) => !inB.has(l) && !quietLine(l)) || b.some((l) => !inA.has(l) && !quietLine(l))) return false;
+    // The other lines, the same and in the same order (as often).
+    const both = (l: string): boolean => inA.has(l) && inB.has(l);
+    if (a.filter(both).join('\n') !== b.filter(both).join('\n')) return false;
+    // Every function of that name, in the new text, and in the old one where it differs (the scope).
+    const quietFunctions = (t: Tree, text: string, name: string, where: (offset: number) => boolean): boolean =>
+      functionsNamed(t, text, name, where).every((f) => this.quietText(f, text.slice(f.startIndex, f.endIndex), snapshot));
+    for (const name of names) {
+      if (snapshot.mattering.names.has(name)) return false;
+      if (!quietFunctions(tree, this.text, name, () => true) || !quietFunctions(before.tree, before.text, name, (i) => i >= before.start && i < before.end)) return false;
+    }
+    return true;
   }
 
   /**
@@ -1290,6 +1356,55 @@ export class DocumentAnalysis {
     return this.changed.ranges;
   }
 
+  /**
+   * Work done ahead while the editor is idle: for the text as it is now, the journal of each
+   * function an edit would re-analyse alone and of each top-level statement that matters — what
+   * the first edit inside one would otherwise compute for the code before it (withinStatement),
+   * besides analysing the code after it. Works for about `budgetMs` and tells whether any is left
+   * (call again). The same journals as an edit computes: findings are unchanged, only sooner.
+   */
+  warm(budgetMs = 4): boolean {
+    const { snapshot, last, tree } = this;
+    if (!snapshot || !last || !tree || last.result.skipped || this.customRules || this.engine.stateOf(this.file) !== last.state) return false;
+    const language = languageOf(this.file)!;
+    if (language === 'python') return false;
+    if (this.warming?.tree !== tree) this.warming = { tree, scopes: this.scopesToWarm(tree, language, snapshot) };
+    const started = performance.now();
+    const scopes = this.warming.scopes;
+    // At least one scope each call, however small the budget.
+    while (scopes.length > 0) {
+      const scope = scopes.pop()!;
+      const key = journalKey(this.lines.pointAt(scope.node.startIndex), this.text.slice(scope.node.startIndex, scope.node.endIndex), !!scope.inside);
+      if (this.journals.entries.has(key)) continue;
+      const journal = this.engine.reanalyseStatements({ text: this.text, language, tree }, this.file, [scope.node], snapshot, true, scope.inside)?.journal;
+      if (journal !== undefined) this.remember(key, { journal });
+      if (performance.now() - started >= budgetMs) return scopes.length > 0;
+    }
+    return false;
+  }
+
+  /** What warm() analyses ahead: statements that matter, and the functions edits re-analyse alone (last first). */
+  private warming: { tree: Tree; scopes: Array<{ node: Node; inside?: JsScope['inside'] }> } | undefined;
+
+  private scopesToWarm(tree: Tree, language: LanguageId, snapshot: JsSnapshot): Array<{ node: Node; inside?: JsScope['inside'] }> {
+    const relevance = this.relevance;
+    const statements = tree.rootNode.namedChildren.filter((n): n is Node => n !== null && !(relevance && irrelevant(this.infoOf(relevance, n, this.text.slice(n.startIndex, n.endIndex)), relevance)));
+    const scopes: Array<{ node: Node; inside?: JsScope['inside'] }> = statements.map((node) => ({ node }));
+    for (const statement of statements) {
+      const row = statement.startPosition.row;
+      if ([...snapshot.exported].some(([name, local]) => local.startsWith('@') && snapshot.exportWriters.get(name) === row)) continue;
+      for (const f of this.engine.functionsIn(language, [statement])) {
+        const body = field(f, 'body');
+        if (!body || body.endIndex - body.startIndex < 2) continue;
+        // The function an edit just inside its body re-analyses (editedFunction): this one, or none.
+        const found = functionAround(tree, body.startIndex + 1, body.startIndex + 1, statement);
+        if (found?.node.id === f.id) scopes.push({ node: f, inside: { row, around: found.around } });
+      }
+    }
+    // Popped from the end: functions (where most edits land) before statements.
+    return scopes;
+  }
+
   /** Replaces the whole text (no reuse). */
   replace(text: string, token?: CancellationToken): FileResult {
     this.tree?.delete();
@@ -1306,6 +1421,7 @@ export class DocumentAnalysis {
   dispose(): void {
     this.tree?.delete();
     this.tree = undefined;
+    this.warming = undefined;
   }
 }
 
@@ -1401,3 +1517,36 @@ function betweenTokens(tree: Tree, start: number, end: number): boolean {
     node = child;
   }
 }
+
+/** Whether `name` occurs in `text` as a word (not inside a longer identifier) at an offset `where` accepts. */
+function wordAt(text: string, name: string, where: (offset: number) => boolean): boolean {
+  const re = new RegExp(`(?<![\\w$])${name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(?![\\w$])`, 'g');
+  for (const m of text.matchAll(re)) if (where(m.index)) return true;
+  return false;
+}
+
+/** Journal lines about a named local function: its declaration, a summary of nothing, a call of it. */
+const QUIET_LINE = /^(?:function ([\w$]+)|summary ([\w$]+) null null \[\]|call ([\w$]+) (?:top|inner))$/;
+
+/** The functions a name names in a tree (declared, a method, a function assigned to a variable or key). */
+function functionsNamed(tree: Tree, text: string, name: string, where: (offset: number) => boolean): Node[] {
+  const out: Node[] = [];
+  const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+  for (const m of text.matchAll(re)) {
+    if (!where(m.index)) continue;
+    const id = tree.rootNode.descendantForIndex(m.index, m.index + name.length);
+    if (!id || id.startIndex !== m.index || id.endIndex !== m.index + name.length) continue;
+    const p = id.parent;
+    if (!p) continue;
+    if (isFunction(p) || p.type === 'method_definition') {
+      if (field(p, 'name')?.id === id.id) out.push(p);
+      continue;
+    }
+    const value = p.type === 'variable_declarator' && field(p, 'name')?.id === id.id ? field(p, 'value') : p.type === 'pair' && field(p, 'key')?.id === id.id ? field(p, 'value') : null;
+    if (value && isFunction(value)) out.push(value);
+  }
+  return out;
+}
+
+/** The functions of JavaScript and TypeScript (warm-up: those an edit may re-analyse alone). */
+const JS_FUNCTIONS_QUERY = '[(function_declaration) (function_expression) (arrow_function) (method_definition) (generator_function_declaration) (generator_function)] @function';

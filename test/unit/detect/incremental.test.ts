@@ -187,17 +187,42 @@ describe('re-diagnosis of an edit undone', () => {
       const undone = doc.update([{ rangeOffset: at, rangeLength: 1, text: '' }]);
       expect(doc.recalled).toBe(1);
       expect(comparable(undone)).toEqual(comparable(first));
-      // A character typed into the handler's loop and deleted: the second edit runs no analysis.
+      // The analysis recalled is kept first: after another full analysis, undoing the next newline
+      // recalls it again (with the least recent kept first, it was forgotten).
+      const reused = doc.reused;
+      for (const at of [original.indexOf('post.author ='), original.indexOf("return fs.readFileSync(`templates/${name}.html`, 'utf8');\n}")]) {
+        doc.update([{ rangeOffset: at, rangeLength: 0, text: '\n' }]);
+        expect(comparable(doc.update([{ rangeOffset: at, rangeLength: 1, text: '' }]))).toEqual(comparable(first));
+      }
+      expect(doc.reused).toBe(reused);
+      expect(doc.recalled).toBe(3);
+      // A character typed into a scope and deleted again gives back the first text: recalled, no
+      // analysis run, even though the edit was answered by re-analysing the scope.
       const inLoop = original.indexOf('post.authorId') + 4;
       doc.update([{ rangeOffset: inLoop, rangeLength: 0, text: 'x' }]);
-      const reanalysed = doc.statementsReanalysed;
-      expect(reanalysed).toBeGreaterThan(0);
+      expect(doc.statementsReanalysed).toBeGreaterThan(0);
       const runs = vi.spyOn(engine, 'reanalyseStatements');
-      const back = doc.update([{ rangeOffset: inLoop, rangeLength: 1, text: '' }]);
+      expect(comparable(doc.update([{ rangeOffset: inLoop, rangeLength: 1, text: '' }]))).toEqual(comparable(first));
+      expect(runs).not.toHaveBeenCalled();
+      expect(doc.recalled).toBe(4);
+      // After an edit elsewhere (a text never analysed in full), the same character typed and
+      // deleted: the deletion runs no analysis either, the scope's findings kept with its journal.
+      const comment = original.indexOf('// Templates are small') + 3;
+      doc.update([{ rangeOffset: comment, rangeLength: 0, text: 'q' }]);
+      doc.update([{ rangeOffset: inLoop + 1, rangeLength: 0, text: 'x' }]);
+      const reanalysed = doc.statementsReanalysed;
+      runs.mockClear();
+      const back = doc.update([{ rangeOffset: inLoop + 1, rangeLength: 1, text: '' }]);
       expect(runs).not.toHaveBeenCalled();
       runs.mockRestore();
+      expect(doc.recalled).toBe(4);
       expect(doc.statementsReanalysed).toBe(reanalysed + 1);
-      expect(comparable(back)).toEqual(comparable(first));
+      const other = new DetectorEngine();
+      try {
+        expect(comparable(back)).toEqual(comparable(await other.analyseFile(file, original.slice(0, comment) + 'q' + original.slice(comment))));
+      } finally {
+        other.dispose();
+      }
     } finally {
       doc.dispose();
     }
@@ -244,6 +269,114 @@ describe('re-diagnosis of edits inside quiet functions', () => {
       expect(doc.quietFunctions).toBe(1);
       expect(runs).toHaveBeenCalled();
       runs.mockRestore();
+    });
+  });
+});
+
+// While the editor is idle, the journals an edit compares with (the code before it) are computed
+// ahead: the first edit inside a function then analyses only the code after it.
+describe('warm-up of a document while idle', () => {
+  it('computes ahead what the first edit inside a function would, and answers as a fresh analysis', async () => {
+    const text = "const fs = require('fs');\nconst app = require('express')();\nfunction load(name) {\n  const path = `pages/${name}`;\n  return fs.readFileSync(path, 'utf8');\n}\napp.get('/page', (req, res) => {\n  const page = load(req.query.name);\n  res.send(page);\n});\n";
+    for (const warm of [false, true]) {
+      await editing('warm.js', text, async (doc, fresh, file) => {
+        doc.analyse();
+        if (warm) {
+          // A budget of 0 ms does one scope at a time: the work comes in slices.
+          expect(doc.warm(0)).toBe(true);
+          while (doc.warm(0));
+          expect(doc.warm()).toBe(false);
+        }
+        const runs = vi.spyOn(engine, 'reanalyseStatements');
+        try {
+          let current = text;
+          for (const after of ['const pat', 'const pag']) {
+            const at = current.indexOf(after) + after.length;
+            current = current.slice(0, at) + 'x' + current.slice(at);
+            expect(comparable(doc.update([{ rangeOffset: at, rangeLength: 0, text: 'x' }]))).toEqual(comparable(await fresh.analyseFile(file, current)));
+          }
+          // Each edit analyses the function after it; without warm-up, also the function before it.
+          expect(runs).toHaveBeenCalledTimes(warm ? 2 : 4);
+          expect(doc.statementsReanalysed).toBe(2);
+        } finally {
+          runs.mockRestore();
+        }
+      });
+    }
+  });
+});
+
+// A function in which no rule can find anything makes no finding whoever calls it, and calling it
+// is calling a function the file does not know: typing its name, breaking its declaration or a
+// call of it re-analyses the statement alone. Any other function's name analyses again.
+describe('re-diagnosis while typing the name of a quiet function', () => {
+  /** Types `insert` after the first `after` (or deletes `remove` characters there) and compares with a fresh analysis. */
+  const typing = (doc: DocumentAnalysis, fresh: DetectorEngine, file: string, start: string) => {
+    let current = start;
+    return async (after: string, insert: string, remove = 0): Promise<FileResult> => {
+      const at = current.indexOf(after) + after.length;
+      current = current.slice(0, at) + insert + current.slice(at + remove);
+      const updated = doc.update([{ rangeOffset: at, rangeLength: remove, text: insert }]);
+      expect(comparable(updated)).toEqual(comparable(await fresh.analyseFile(file, current)));
+      return updated;
+    };
+  };
+
+  it('re-analyses the statement alone when the function is quiet', async () => {
+    // `pad` reads `app`, so its statement matters (statements.ts): edits in it reach step 3.
+    const text = "const fs = require('fs');\nconst app = require('express')();\nfunction pad(value) {\n  return String(value).padStart(app.locals.width);\n}\nconst title = pad('report');\napp.get('/report', (req, res) => {\n  res.send(pad(title) + fs.readFileSync('report.txt', 'utf8'));\n});\n";
+    await editing('quiet-name.js', text, async (doc, fresh, file) => {
+      expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 8]]);
+      const type = typing(doc, fresh, file, text);
+      const full = vi.spyOn(engine, 'analyseDocument');
+      try {
+        await type('function pad', 'x'); // renamed: `pad(…)` calls a function the file does not know
+        await type('functio', ' '); // the declaration broken: `functio n padx(value) {…}`
+        await type('functio', '', 1);
+        await type('const title = pa', ' '); // a top-level call of it broken
+        expect(full).not.toHaveBeenCalled();
+        expect(doc.statementsReanalysed).toBe(4);
+      } finally {
+        full.mockRestore();
+      }
+    });
+  });
+
+  it('analyses again when the function can make a finding, or its name is one a rule knows', async () => {
+    // `load` blocks: renaming it takes the finding away from the handler that calls it. A local
+    // `fetch` hides the global one: renaming it makes the loop send one request per item.
+    const text = "const fs = require('fs');\nconst app = require('express')();\nfunction load(name) {\n  return fs.readFileSync(name, 'utf8');\n}\nfunction fetch(url) {\n  return url;\n}\napp.get('/report', async (req, res) => {\n  for (const u of req.body.urls) await fetch(u);\n  res.send(load('report.txt'));\n});\n";
+    await editing('named.js', text, async (doc, fresh, file) => {
+      expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 11]]);
+      const type = typing(doc, fresh, file, text);
+      const full = vi.spyOn(engine, 'analyseDocument');
+      try {
+        expect((await type('function loa', 'x')).findings).toEqual([]);
+        expect(full).toHaveBeenCalledTimes(1);
+        expect((await type('function fetc', 'x')).findings.map((f) => [f.rule, f.line])).toEqual([['n-plus-one', 10]]);
+        expect(full).toHaveBeenCalledTimes(2);
+      } finally {
+        full.mockRestore();
+      }
+    });
+  });
+
+  it('answers a new function name from the statement alone only when nothing outside it holds that name', async () => {
+    // Renamed `sho`, the method is what `app.get` registers (by name): its blocking call is found.
+    const text = "const fs = require('fs');\nconst app = require('express')();\nclass Pages {\n  show(req, res) {\n    res.send(fs.readFileSync('page.html', 'utf8'));\n  }\n}\napp.get('/page', sho);\n";
+    await editing('registered-name.js', text, async (doc, fresh, file) => {
+      expect(doc.analyse().findings).toEqual([]);
+      const type = typing(doc, fresh, file, text);
+      expect((await type('  sho', '', 1)).findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 5]]);
+      await type('  sho', 'w');
+      // A name nothing else holds: the method alone.
+      const full = vi.spyOn(engine, 'analyseDocument');
+      try {
+        await type('  sho', 'p');
+        expect(full).not.toHaveBeenCalled();
+      } finally {
+        full.mockRestore();
+      }
     });
   });
 });

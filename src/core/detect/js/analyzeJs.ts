@@ -135,6 +135,12 @@ export interface JsScope {
    * enclosing functions and class bodies (`around`) give it its context.
    */
   inside?: { row: number; around: Node[] };
+  /**
+   * Whether a name occurs anywhere in the file outside the statements (as a word, in code, a
+   * string or a comment). A function name the snapshot does not know and no code outside holds
+   * is answered from the statements alone (its registrations and value references).
+   */
+  occursOutside?: (name: string) => boolean;
 }
 
 /**
@@ -810,8 +816,12 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   /** What the calls that pass a function by name (`app.get('/x', handler)`) make of it. */
   function registrationOf(name: string): Registration | undefined {
     if (snap) {
-      if (!snap.functionNames.has(name)) refused = true;
-      return snap.registrations.get(name);
+      if (snap.functionNames.has(name)) return snap.registrations.get(name);
+      // A new name (typed, or a name broken in two): only the statements' own calls can register it.
+      if (typeof mode !== 'object' || mode.occursOutside?.(name) !== false) {
+        refused = true;
+        return undefined;
+      }
     }
     if (registrations.has(name)) return registrations.get(name);
     if (!callsByArgument) {
@@ -907,8 +917,11 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   function referencedElsewhere(name: string): boolean {
     if (!snap) return referencesIn(root, name) > 0;
     const count = snap.references.get(name);
-    if (count === undefined) refused = true;
-    return (count ?? 0) > 0;
+    if (count !== undefined) return count > 0;
+    // A name the snapshot did not count: only the statements can hold it when nothing outside does.
+    if (typeof mode === 'object' && mode.occursOutside?.(name) === false) return scope!.some((n) => referencesIn(n, name) > 0);
+    refused = true;
+    return false;
   }
 
   /** Identifiers named `name` in `area` that use it as a value (not called, not the function's own name). */

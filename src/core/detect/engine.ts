@@ -824,7 +824,12 @@ interface FullAnalysis {
  * findings when those lie wholly inside (typing a character and deleting it again); `chars`
  * counts the characters of the keys (a key holds its scope's text: bounded).
  */
-interface Journals { entries: Map<string, { journal: string; findings?: Finding[] }>; chars: number }
+interface Journals {
+  entries: Map<string, { journal: string; findings?: Finding[] }>;
+  chars: number;
+  /** warm() went through every scope (the edits since computed their own). */
+  warmed?: boolean;
+}
 
 /**
  * An open document: keeps its tree and re-analyses after edits by editing the old tree and
@@ -933,6 +938,7 @@ export class DocumentAnalysis {
       if (journals.chars > 4_000_000) {
         journals.entries.clear();
         journals.chars = 0;
+        journals.warmed = false;
       }
       journals.chars += key.length;
       journals.entries.set(detached(key), entry);
@@ -1261,16 +1267,9 @@ export class DocumentAnalysis {
     if (now && was && now.startIndex === was.startIndex && now.endIndex === was.endIndex && tree.rootNode.childCount === old.rootNode.childCount) {
       return this.changedOnlyWithin(old, tree, now.startIndex, now.endIndex) ? { statements: [now], gone: [was], start: now.startIndex, end: now.endIndex } : undefined;
     }
-    const fresh = tree.rootNode.children.filter((n): n is Node => n !== null);
-    const gone = old.rootNode.children.filter((n): n is Node => n !== null);
-    const same = (x: Node, y: Node): boolean => x.startIndex === y.startIndex && x.endIndex === y.endIndex;
-    let p = 0;
-    while (p < fresh.length && p < gone.length && same(fresh[p]!, gone[p]!) && fresh[p]!.endIndex <= a) p++;
-    let q = 0;
-    while (q < fresh.length - p && q < gone.length - p && same(fresh[fresh.length - 1 - q]!, gone[gone.length - 1 - q]!) && fresh[fresh.length - 1 - q]!.startIndex >= b) q++;
-    const statements = fresh.slice(p, fresh.length - q);
-    const replaced = gone.slice(p, gone.length - q);
-    if (statements.length > 16 || replaced.length > 16) return undefined;
+    const around = statementsAround(tree, old, a, b);
+    if (!around) return undefined;
+    const { statements, replaced } = around;
     const ends = [...statements, ...replaced];
     const start = Math.min(a, ...ends.map((n) => n.startIndex));
     const end = Math.max(b, ...ends.map((n) => n.endIndex));
@@ -1361,13 +1360,14 @@ export class DocumentAnalysis {
    * function an edit would re-analyse alone and of each top-level statement that matters — what
    * the first edit inside one would otherwise compute for the code before it (withinStatement),
    * besides analysing the code after it. Works for about `budgetMs` and tells whether any is left
-   * (call again). The same journals as an edit computes: findings are unchanged, only sooner.
+   * (call again). The same journals as an edit computes: findings are unchanged, only sooner. Once
+   * through, nothing more until the next full analysis (an edit computes its scope's own).
    */
   warm(budgetMs = 4): boolean {
     const { snapshot, last, tree } = this;
     if (!snapshot || !last || !tree || last.result.skipped || this.customRules || this.engine.stateOf(this.file) !== last.state) return false;
     const language = languageOf(this.file)!;
-    if (language === 'python') return false;
+    if (language === 'python' || this.journals.warmed) return false;
     if (this.warming?.tree !== tree) this.warming = { tree, scopes: this.scopesToWarm(tree, language, snapshot) };
     const started = performance.now();
     const scopes = this.warming.scopes;
@@ -1378,8 +1378,9 @@ export class DocumentAnalysis {
       if (this.journals.entries.has(key)) continue;
       const journal = this.engine.reanalyseStatements({ text: this.text, language, tree }, this.file, [scope.node], snapshot, true, scope.inside)?.journal;
       if (journal !== undefined) this.remember(key, { journal });
-      if (performance.now() - started >= budgetMs) return scopes.length > 0;
+      if (performance.now() - started >= budgetMs && scopes.length > 0) return true;
     }
+    this.journals.warmed = true;
     return false;
   }
 
@@ -1550,3 +1551,37 @@ function functionsNamed(tree: Tree, text: string, name: string, where: (offset: 
 
 /** The functions of JavaScript and TypeScript (warm-up: those an edit may re-analyse alone). */
 const JS_FUNCTIONS_QUERY = '[(function_declaration) (function_expression) (arrow_function) (method_definition) (generator_function_declaration) (generator_function)] @function';
+
+/**
+ * The top-level statements an edit of [a, b) reaches in the new tree, and those they replace in
+ * the edited old tree: from the first statement that ends after the edit starts (the earliest in
+ * either tree), to where both trees hold the same statement again, after the edit (the same
+ * bounds: the parse goes on the same from there). Walked from the edit, sibling by sibling —
+ * listing the children of a large module took milliseconds. Undefined past 16 on either side.
+ */
+function statementsAround(tree: Tree, old: Tree, a: number, b: number): { statements: Node[]; replaced: Node[] } | undefined {
+  let x: Node | null = null;
+  let y: Node | null = null;
+  // Where the reached statements start: the earliest that holds or follows the edit in either tree.
+  for (let s = a, settled = false; !settled;) {
+    x = tree.rootNode.firstChildForIndex(s);
+    y = old.rootNode.firstChildForIndex(s);
+    const earliest = Math.min(s, x?.startIndex ?? s, y?.startIndex ?? s);
+    settled = earliest === s;
+    s = earliest;
+  }
+  const statements: Node[] = [];
+  const replaced: Node[] = [];
+  while (x || y) {
+    if (x && y && x.startIndex >= b && x.startIndex === y.startIndex && x.endIndex === y.endIndex) break;
+    if (!y || (x && x.startIndex <= y.startIndex)) {
+      statements.push(x!);
+      x = x!.nextSibling;
+    } else {
+      replaced.push(y);
+      y = y.nextSibling;
+    }
+    if (statements.length > 16 || replaced.length > 16) return undefined;
+  }
+  return { statements, replaced };
+}

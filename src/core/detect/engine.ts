@@ -12,7 +12,7 @@ import { factsMatter, jsMayUseApis, pyMayHaveFacts, pyMayReport, workspaceSpecif
 import { addBounds, boundsAConstant, irrelevant, mayDeclareNumber, relevanceOf, statementInfo, type Relevance, type StatementInfo } from './statements';
 import { applySuppressions } from './suppress';
 import { ROUTE_METHODS } from './js/apis';
-import { field } from './syntax';
+import { field, wordPattern } from './syntax';
 import { CancelledError, type CancellationToken, type DetectorOptions, type FileResult, type Finding, type LanguageId, type SkipReason } from './types';
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
@@ -1391,9 +1391,11 @@ export class DocumentAnalysis {
     const relevance = this.relevance;
     const statements = tree.rootNode.namedChildren.filter((n): n is Node => n !== null && !(relevance && irrelevant(this.infoOf(relevance, n, this.text.slice(n.startIndex, n.endIndex)), relevance)));
     const scopes: Array<{ node: Node; inside?: JsScope['inside'] }> = statements.map((node) => ({ node }));
+    // A statement that exports an anonymous function is analysed whole (editedFunction).
+    const exportingAnonymous = new Set([...snapshot.exported].filter(([, local]) => local.startsWith('@')).map(([name]) => snapshot.exportWriters.get(name)));
     for (const statement of statements) {
       const row = statement.startPosition.row;
-      if ([...snapshot.exported].some(([name, local]) => local.startsWith('@') && snapshot.exportWriters.get(name) === row)) continue;
+      if (exportingAnonymous.has(row)) continue;
       for (const f of this.engine.functionsIn(language, [statement])) {
         const body = field(f, 'body');
         if (!body || body.endIndex - body.startIndex < 2) continue;
@@ -1521,8 +1523,7 @@ function betweenTokens(tree: Tree, start: number, end: number): boolean {
 
 /** Whether `name` occurs in `text` as a word (not inside a longer identifier) at an offset `where` accepts. */
 function wordAt(text: string, name: string, where: (offset: number) => boolean): boolean {
-  const re = new RegExp(`(?<![\\w$])${name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(?![\\w$])`, 'g');
-  for (const m of text.matchAll(re)) if (where(m.index)) return true;
+  for (const m of text.matchAll(wordPattern(name))) if (where(m.index)) return true;
   return false;
 }
 
@@ -1532,8 +1533,7 @@ const QUIET_LINE = /^(?:function ([\w$]+)|summary ([\w$]+) null null \[\]|call (
 /** The functions a name names in a tree (declared, a method, a function assigned to a variable or key). */
 function functionsNamed(tree: Tree, text: string, name: string, where: (offset: number) => boolean): Node[] {
   const out: Node[] = [];
-  const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
-  for (const m of text.matchAll(re)) {
+  for (const m of text.matchAll(wordPattern(name))) {
     if (!where(m.index)) continue;
     const id = tree.rootNode.descendantForIndex(m.index, m.index + name.length);
     if (!id || id.startIndex !== m.index || id.endIndex !== m.index + name.length) continue;

@@ -123,3 +123,8 @@ export class RangeIndex {
     return undefined;
   }
 }
+
+/** A name as a whole word of JavaScript (not inside a longer identifier), every occurrence. */
+export function wordPattern(name: string): RegExp {
+  return new RegExp(`(?<![\\w$])${name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(?![\\w$])`, 'g');
+}

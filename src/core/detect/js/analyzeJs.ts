@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Node, Query, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ClientKind, type Evidence, type ImportResolver, type ModuleFacts } from '../facts';
-import { contains, field, identifiersIn, firstKid, kids, perNode, RangeIndex, stringValue, walk } from '../syntax';
+import { contains, field, identifiersIn, firstKid, kids, perNode, RangeIndex, stringValue, walk, wordPattern } from '../syntax';
 import { factsMatter, jsMayUseApis } from '../relevance';
 import { matchesApi, type DetectorOptions, type FindingFix, type RuleId } from '../types';
 
@@ -927,8 +927,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   /** Identifiers named `name` in `area` that use it as a value (not called, not the function's own name). */
   function referencesIn(area: Node, name: string): number {
     let count = 0;
-    const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
-    for (const m of area.text.matchAll(re)) {
+    for (const m of area.text.matchAll(wordPattern(name))) {
       const at = area.startIndex + m.index;
       const n = root.descendantForIndex(at, at + name.length);
       if (n?.type !== 'identifier' || n.startIndex !== at || n.endIndex !== at + name.length) continue;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { DetectorEngine, type DocumentAnalysis } from '../../../src/core/detect/engine';
 import type { FileResult } from '../../../src/core/detect/types';
 import { repoRoot, sourceFilesUnder } from './helpers';
@@ -322,23 +322,30 @@ describe('re-diagnosis while typing the name of a quiet function', () => {
     };
   };
 
+  /** Runs `body` with the engine's full analyses counted. */
+  const countingFull = async (body: (full: MockInstance) => Promise<void>): Promise<void> => {
+    const full = vi.spyOn(engine, 'analyseDocument');
+    try {
+      await body(full);
+    } finally {
+      full.mockRestore();
+    }
+  };
+
   it('re-analyses the statement alone when the function is quiet', async () => {
     // `pad` reads `app`, so its statement matters (statements.ts): edits in it reach step 3.
     const text = "const fs = require('fs');\nconst app = require('express')();\nfunction pad(value) {\n  return String(value).padStart(app.locals.width);\n}\nconst title = pad('report');\napp.get('/report', (req, res) => {\n  res.send(pad(title) + fs.readFileSync('report.txt', 'utf8'));\n});\n";
     await editing('quiet-name.js', text, async (doc, fresh, file) => {
       expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 8]]);
       const type = typing(doc, fresh, file, text);
-      const full = vi.spyOn(engine, 'analyseDocument');
-      try {
+      await countingFull(async (full) => {
         await type('function pad', 'x'); // renamed: `pad(…)` calls a function the file does not know
         await type('functio', ' '); // the declaration broken: `functio n padx(value) {…}`
         await type('functio', '', 1);
         await type('const title = pa', ' '); // a top-level call of it broken
         expect(full).not.toHaveBeenCalled();
         expect(doc.statementsReanalysed).toBe(4);
-      } finally {
-        full.mockRestore();
-      }
+      });
     });
   });
 
@@ -349,15 +356,12 @@ describe('re-diagnosis while typing the name of a quiet function', () => {
     await editing('named.js', text, async (doc, fresh, file) => {
       expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 11]]);
       const type = typing(doc, fresh, file, text);
-      const full = vi.spyOn(engine, 'analyseDocument');
-      try {
+      await countingFull(async (full) => {
         expect((await type('function loa', 'x')).findings).toEqual([]);
         expect(full).toHaveBeenCalledTimes(1);
         expect((await type('function fetc', 'x')).findings.map((f) => [f.rule, f.line])).toEqual([['n-plus-one', 10]]);
         expect(full).toHaveBeenCalledTimes(2);
-      } finally {
-        full.mockRestore();
-      }
+      });
     });
   });
 
@@ -370,13 +374,10 @@ describe('re-diagnosis while typing the name of a quiet function', () => {
       expect((await type('  sho', '', 1)).findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 5]]);
       await type('  sho', 'w');
       // A name nothing else holds: the method alone.
-      const full = vi.spyOn(engine, 'analyseDocument');
-      try {
+      await countingFull(async (full) => {
         await type('  sho', 'p');
         expect(full).not.toHaveBeenCalled();
-      } finally {
-        full.mockRestore();
-      }
+      });
     });
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Edit, Language, Node, Range, Tree } from 'web-tree-sitter';
 import { emptyFacts, type ModuleFacts } from './facts';
 import { languageOf, ParserPool } from './grammars';
-import { analyseJs, functionRole, isFunction, jsWorkerTargets, reanalyseJsStatement, type JsScope, type JsSnapshot, type RawFinding } from './js/analyzeJs';
+import { analyseJs, functionName, functionRole, FUNCTIONS_QUERY, isFunction, jsWorkerTargets, reanalyseJsStatement, type JsScope, type JsSnapshot, type RawFinding } from './js/analyzeJs';
 import jsNodesQuery from './js/nodes.scm';
 import { analysePython } from './python/analyzePython';
 import pyNodesQuery from './python/nodes.scm';
@@ -108,13 +108,13 @@ export class DetectorEngine {
     await Promise.all((['javascript', 'typescript', 'tsx', 'python'] as const).map(async (l) => {
       await this.pool.parser(l);
       await this.pool.query(l, l === 'python' ? pyNodesQuery : jsNodesQuery);
-      if (l !== 'python') await this.pool.query(l, JS_FUNCTIONS_QUERY);
+      if (l !== 'python') await this.pool.query(l, FUNCTIONS_QUERY);
     }));
   }
 
   /** @internal The functions inside `nodes` of a JavaScript/TypeScript tree, outermost first. */
   functionsIn(language: LanguageId, nodes: readonly Node[]): Node[] {
-    const query = this.pool.cachedQuery(language, JS_FUNCTIONS_QUERY);
+    const query = this.pool.cachedQuery(language, FUNCTIONS_QUERY);
     return nodes.flatMap((n) => query.captures(n).map((c) => c.node));
   }
 
@@ -1530,27 +1530,20 @@ function wordAt(text: string, name: string, where: (offset: number) => boolean):
 /** Journal lines about a named local function: its declaration, a summary of nothing, a call of it. */
 const QUIET_LINE = /^(?:function ([\w$]+)|summary ([\w$]+) null null \[\]|call ([\w$]+) (?:top|inner))$/;
 
-/** The functions a name names in a tree (declared, a method, a function assigned to a variable or key). */
+/** The functions `name` names in a tree (analyzeJs.ts functionName), found from its occurrences `where` accepts. */
 function functionsNamed(tree: Tree, text: string, name: string, where: (offset: number) => boolean): Node[] {
   const out: Node[] = [];
   for (const m of text.matchAll(wordPattern(name))) {
     if (!where(m.index)) continue;
     const id = tree.rootNode.descendantForIndex(m.index, m.index + name.length);
-    if (!id || id.startIndex !== m.index || id.endIndex !== m.index + name.length) continue;
-    const p = id.parent;
-    if (!p) continue;
-    if (isFunction(p) || p.type === 'method_definition') {
-      if (field(p, 'name')?.id === id.id) out.push(p);
-      continue;
-    }
-    const value = p.type === 'variable_declarator' && field(p, 'name')?.id === id.id ? field(p, 'value') : p.type === 'pair' && field(p, 'key')?.id === id.id ? field(p, 'value') : null;
-    if (value && isFunction(value)) out.push(value);
+    const p = id?.parent;
+    // The name of the function itself, or of the variable or key it is the value of.
+    const f = isFunction(p) ? p : p && (p.type === 'variable_declarator' || p.type === 'pair') ? field(p, 'value') : null;
+    if (f && isFunction(f) && functionName(f) === name) out.push(f);
   }
   return out;
 }
 
-/** The functions of JavaScript and TypeScript (warm-up: those an edit may re-analyse alone). */
-const JS_FUNCTIONS_QUERY = '[(function_declaration) (function_expression) (arrow_function) (method_definition) (generator_function_declaration) (generator_function)] @function';
 
 /**
  * The top-level statements an edit of [a, b) reaches in the new tree, and those they replace in

@@ -108,9 +108,7 @@ describe('re-diagnosis of edits inside comments and strings', () => {
   const original = readFileSync(file, 'utf8');
 
   it('answers them without analysing again, and always as a fresh analysis would', async () => {
-    const doc = await engine.openDocument(file, original);
-    const fresh = new DetectorEngine();
-    try {
+    await editing('commented.js', original, async (doc, fresh) => {
       expect(doc.analyse().findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 51], ['n-plus-one', 61]]);
       let text = original;
       let seed = 5;
@@ -134,15 +132,11 @@ describe('re-diagnosis of edits inside comments and strings', () => {
       expect(typed).toBeGreaterThan(250);
       // Most land strictly inside a comment that keeps its bounds (a `*/` typed can end one early).
       expect(doc.tokensReused).toBeGreaterThan(typed / 2);
-    } finally {
-      doc.dispose();
-      fresh.dispose();
-    }
+    });
   });
 
   it('analyses again after an edit of a string that names a route, not of one no rule reads', async () => {
-    const doc = await engine.openDocument(file, original);
-    try {
+    await editing('commented.js', original, async (doc) => {
       doc.analyse();
       const quiet = original.indexOf('Daily report') + 3;
       doc.update([{ rangeOffset: quiet, rangeLength: 0, text: 'x' }]);
@@ -151,22 +145,17 @@ describe('re-diagnosis of edits inside comments and strings', () => {
       const updated = doc.update([{ rangeOffset: route + 1, rangeLength: 0, text: 'x' }]);
       expect(doc.tokensReused).toBe(1);
       expect(updated.findings.find((f) => f.rule === 'blocking-call')?.message).toContain('GET /rexport');
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 
   it('analyses again after an edit of a suppression comment', async () => {
-    const doc = await engine.openDocument(file, original);
-    try {
+    await editing('commented.js', original, async (doc) => {
       expect(doc.analyse().findings.some((f) => f.line === 68)).toBe(false);
       const at = original.indexOf('blocking-call', original.indexOf('perflens-ignore-next-line'));
       const updated = doc.update([{ rangeOffset: at, rangeLength: 1, text: 'x' }]);
       expect(doc.tokensReused).toBe(0);
       expect(updated.findings.filter((f) => f.line === 68).map((f) => f.rule)).toEqual(['blocking-call']);
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 });
 
@@ -174,10 +163,8 @@ describe('re-diagnosis of edits inside comments and strings', () => {
 // analysis is recalled (DocumentAnalysis.recent), and a re-analysed scope's findings too.
 describe('re-diagnosis of an edit undone', () => {
   it('recalls the analysis of the text as it was', async () => {
-    const file = path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'commented.js');
-    const original = readFileSync(file, 'utf8');
-    const doc = await engine.openDocument(file, original);
-    try {
+    const original = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'detectors', 'incremental', 'commented.js'), 'utf8');
+    await editing('commented.js', original, async (doc, fresh, file) => {
       const first = doc.analyse();
       // A newline needs a full analysis (rows move); deleting it gives back the first text.
       const at = original.indexOf('app.listen');
@@ -217,15 +204,8 @@ describe('re-diagnosis of an edit undone', () => {
       runs.mockRestore();
       expect(doc.recalled).toBe(4);
       expect(doc.statementsReanalysed).toBe(reanalysed + 1);
-      const other = new DetectorEngine();
-      try {
-        expect(comparable(back)).toEqual(comparable(await other.analyseFile(file, original.slice(0, comment) + 'q' + original.slice(comment))));
-      } finally {
-        other.dispose();
-      }
-    } finally {
-      doc.dispose();
-    }
+      expect(comparable(back)).toEqual(comparable(await fresh.analyseFile(file, original.slice(0, comment) + 'q' + original.slice(comment))));
+    });
   });
 });
 
@@ -361,6 +341,19 @@ describe('re-diagnosis while typing the name of a quiet function', () => {
         expect(full).toHaveBeenCalledTimes(1);
         expect((await type('function fetc', 'x')).findings.map((f) => [f.rule, f.line])).toEqual([['n-plus-one', 10]]);
         expect(full).toHaveBeenCalledTimes(2);
+      });
+    });
+  });
+
+  it('analyses again when a function that is no quiet one loses a call, though it summarises to nothing', async () => {
+    // `main` is async (its summary blocks nothing) and called from top level only: startup code,
+    // where a blocking call is fine. Break that call and its blocking call is found.
+    const text = "const fs = require('fs');\nasync function main() {\n  const config = fs.readFileSync('config.json', 'utf8');\n  return config.trim();\n}\nmain();\n";
+    await editing('startup.js', text, async (doc, fresh, file) => {
+      expect(doc.analyse().findings).toEqual([]);
+      await countingFull(async (full) => {
+        expect((await typing(doc, fresh, file, text)('\nmai', ' ')).findings.map((f) => [f.rule, f.line])).toEqual([['blocking-call', 3]]);
+        expect(full).toHaveBeenCalledTimes(1);
       });
     });
   });

@@ -234,6 +234,18 @@ export function isFunction(node: Node | null | undefined): boolean {
   return !!node && FUNCTION_TYPES.has(node.type);
 }
 
+/** A function node's name: its own, or the variable or object key it is the value of. */
+export function functionName(f: Node): string | undefined {
+  const n = field(f, 'name');
+  if (n) return n.text;
+  if (f.parent?.type === 'variable_declarator') return field(f.parent, 'name')?.text;
+  if (f.parent?.type === 'pair') return field(f.parent, 'key')?.text;
+  return undefined;
+}
+
+/** A query capturing every function node (`@function`). */
+export const FUNCTIONS_QUERY = `[${[...FUNCTION_TYPES].map((t) => `(${t})`).join(' ')}] @function`;
+
 /**
  * The callee of a call. TypeScript parses `await xs.reduce<T>(…)` with the `await` inside the
  * callee (a quirk of type arguments): the callee is what is awaited.
@@ -284,6 +296,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   const scope = typeof mode === 'object' ? mode.statements : undefined;
   const inside = typeof mode === 'object' ? mode.inside : undefined;
   const snap = typeof mode === 'object' ? mode.snapshot : undefined;
+  const occursOutside = typeof mode === 'object' ? mode.occursOutside : undefined;
   const journal: string[] = [];
   /** The scoped re-analysis met something the snapshot cannot answer. */
   let refused = false;
@@ -671,14 +684,6 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
   }
   collectExports();
 
-  function functionName(f: Node): string | undefined {
-    const n = field(f, 'name');
-    if (n) return n.text;
-    if (f.parent?.type === 'variable_declarator') return field(f.parent, 'name')?.text;
-    if (f.parent?.type === 'pair') return field(f.parent, 'key')?.text;
-    return undefined;
-  }
-
   function collectExports(): void {
     // A function inside a statement exports nothing of its own (the statement's exports stay).
     const tops = inside ? [] : scope ?? kids(root);
@@ -818,7 +823,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     if (snap) {
       if (snap.functionNames.has(name)) return snap.registrations.get(name);
       // A new name (typed, or a name broken in two): only the statements' own calls can register it.
-      if (typeof mode !== 'object' || mode.occursOutside?.(name) !== false) {
+      if (occursOutside?.(name) !== false) {
         refused = true;
         return undefined;
       }
@@ -919,7 +924,7 @@ function analyse(tree: Tree, file: string, nodesQuery: Query, resolve: ImportRes
     const count = snap.references.get(name);
     if (count !== undefined) return count > 0;
     // A name the snapshot did not count: only the statements can hold it when nothing outside does.
-    if (typeof mode === 'object' && mode.occursOutside?.(name) === false) return scope!.some((n) => referencesIn(n, name) > 0);
+    if (occursOutside?.(name) === false) return scope!.some((n) => referencesIn(n, name) > 0);
     refused = true;
     return false;
   }
